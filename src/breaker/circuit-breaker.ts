@@ -1,0 +1,268 @@
+/**
+ * The circuit breaker state machine: closed → open → half_open → closed (or back to open), plus
+ * isolated by hand. No timers: time-driven transitions (open elapsed, hung probe) happen lazily
+ * when a permit is requested or the state is read. Whether to open lives in `trip-policies.ts`.
+ */
+import { classifyError } from '../core/classify.js';
+import type { Clock } from '../core/clock.js';
+import { CircuitBreakerError, ConfigError } from '../core/errors.js';
+import { type CircuitState, EventChannel, type ResilienceEvent } from '../core/events.js';
+import { type CircuitBreakerOptions, type ResolvedBreakerOptions, resolveBreakerOptions } from './breaker-options.js';
+import type { CircuitBreakerStats } from './breaker-stats.js';
+import { HalfOpenProbes } from './half-open-probes.js';
+import { createTripPolicies, type TripPolicies } from './trip-policies.js';
+
+/**
+ * The event a breaker emits on every state change. `failures` is what opened it: consecutive
+ * failures (`failures`, `probe_failed`, `probe_timeout`), failures in the window (`failure_ratio`),
+ * slow calls in the window or 1 slow probe (`slow_calls`); 0 when it did not open.
+ */
+export type BreakerStateChangeEvent = Extract<ResilienceEvent, { type: 'breaker_state_change' }>;
+/** Why the state changed. */
+export type BreakerTransitionReason = BreakerStateChangeEvent['reason'];
+
+/**
+ * Fails fast while a service is unhealthy. Direct users call {@link execute}; the pipeline uses the
+ * allocation-free permit protocol: `tryAcquirePermit()`, then `onSuccess`/`onFailure`/`onIgnored`.
+ *
+ * ```ts
+ * const breaker = new CircuitBreaker('openai', { failureThreshold: 5, openMs: 60_000 });
+ * const reply = await breaker.execute(() => openai.chat.completions.create(request));
+ * ```
+ */
+export class CircuitBreaker {
+  /** Every state change, in order; `at` is the clock's wall time. */
+  readonly onStateChange = new EventChannel<BreakerStateChangeEvent>();
+  private readonly options: ResolvedBreakerOptions;
+  private readonly clock: Clock;
+  private readonly policies: TripPolicies;
+  private readonly probes: HalfOpenProbes;
+  private current: CircuitState = 'closed';
+  /** Bumped on every transition and reset: an outcome carrying an older epoch is stale. */
+  private epoch = 0;
+  private openedAtMs = 0;
+  private openedAtWallMs: number | null = null;
+  private openMs: number;
+  private trips = 0;
+  private consecutiveFailures = 0;
+  private successesInState = 0;
+  private lastFailureWallMs: number | null = null;
+  private totalFailures = 0;
+  private totalSuccesses = 0;
+  private totalIgnored = 0;
+  private rejected = 0;
+  private transitions = 0;
+
+  constructor(
+    readonly name: string,
+    options?: CircuitBreakerOptions,
+  ) {
+    if (typeof name !== 'string' || name === '') throw new ConfigError('circuitBreaker.name', name, 'a non-empty string');
+    this.options = resolveBreakerOptions(options);
+    this.clock = this.options.clock;
+    this.policies = createTripPolicies(this.options);
+    this.probes = new HalfOpenProbes(this.options.halfOpenMaxCalls);
+    this.openMs = this.options.openMs;
+  }
+
+  /** The current state, after any transition that time has made due. */
+  get state(): CircuitState {
+    if (this.current !== 'closed') this.refresh(this.clock.now());
+    return this.current;
+  }
+
+  /** Returns the epoch to report the outcome with (a half-open probe takes a slot), or -1 when refused. */
+  tryAcquirePermit(): number {
+    if (this.current === 'closed') return this.epoch;
+    const now = this.clock.now();
+    this.refresh(now);
+    if (this.current === 'half_open' && this.probes.tryStart(now)) return this.epoch;
+    this.rejected++;
+    return -1;
+  }
+
+  /**
+   * Ms until a call could be permitted: 0 when it could now, Infinity when isolated; while half-open
+   * with every slot taken, until the oldest probe would be declared hung (a slot may free sooner).
+   */
+  retryAfterMs(): number {
+    const now = this.clock.now();
+    this.refresh(now);
+    switch (this.current) {
+      case 'closed':
+        return 0;
+      case 'isolated':
+        return Number.POSITIVE_INFINITY;
+      case 'open':
+        return Math.max(0, this.openedAtMs + this.openMs - now);
+      case 'half_open':
+        return Math.max(0, this.probes.hungAt(now, this.options.halfOpenProbeTimeoutMs) - now);
+    }
+  }
+
+  /** The error to throw for a refused permit, with the wait and the state. */
+  rejectionError(): CircuitBreakerError {
+    const retryAfterMs = this.retryAfterMs();
+    return new CircuitBreakerError(this.name, retryAfterMs, this.current === 'closed' ? 'open' : this.current);
+  }
+
+  /** A permitted call succeeded after `durationMs`. */
+  onSuccess(epoch: number, durationMs: number): void {
+    this.totalSuccesses++;
+    if (epoch !== this.epoch) return;
+    this.consecutiveFailures = 0;
+    if (this.current === 'closed') {
+      this.successesInState++;
+      this.recordClosed(false, durationMs);
+    } else if (this.current === 'half_open') {
+      this.probes.finish();
+      const slowCallDurationMs = this.options.slowCallDurationMs;
+      // A slow probe says the service is still degraded: closing would only trip again.
+      if (slowCallDurationMs !== undefined && durationMs > slowCallDurationMs) this.transition('open', 'slow_calls', 1, this.clock.now());
+      else if (++this.successesInState >= this.options.successThreshold) this.transition('closed', 'probes_succeeded', 0, this.clock.now());
+    }
+  }
+
+  /** A permitted call failed; errors that `isFailure` rejects are ignored (see {@link onIgnored}). */
+  onFailure(epoch: number, error: unknown, durationMs: number): void {
+    if (!this.options.isFailure(error, classifyError(error))) {
+      this.onIgnored(epoch);
+      return;
+    }
+    this.totalFailures++;
+    this.lastFailureWallMs = this.clock.wallTime();
+    if (epoch !== this.epoch) return;
+    this.consecutiveFailures++;
+    if (this.current === 'closed') this.recordClosed(true, durationMs);
+    else if (this.current === 'half_open') this.transition('open', 'probe_failed', this.consecutiveFailures, this.clock.now());
+  }
+
+  /** Releases a permit without an outcome (the caller aborted, or the error is not the service's fault). */
+  onIgnored(epoch: number): void {
+    this.totalIgnored++;
+    if (epoch === this.epoch && this.current === 'half_open') this.probes.finish();
+  }
+
+  /**
+   * Permit, call, record, rethrow. Rejects with {@link CircuitBreakerError} without calling `fn`
+   * when refused. A failure after `signal` aborted is the caller's doing and is ignored.
+   */
+  async execute<T>(fn: () => Promise<T> | T, options?: { signal?: AbortSignal }): Promise<T> {
+    const epoch = this.tryAcquirePermit();
+    if (epoch < 0) throw this.rejectionError();
+    const startedAt = this.clock.now();
+    let result: T;
+    try {
+      result = await fn();
+    } catch (error) {
+      if (options?.signal?.aborted) this.onIgnored(epoch);
+      else this.onFailure(epoch, error, this.clock.now() - startedAt);
+      throw error;
+    }
+    this.onSuccess(epoch, this.clock.now() - startedAt);
+    return result;
+  }
+
+  /** Closes the circuit and clears what is weighed toward opening (lifetime totals are kept). */
+  reset(): void {
+    if (this.current !== 'closed') {
+      this.transition('closed', 'manual', 0, this.clock.now());
+      return;
+    }
+    this.epoch++;
+    this.successesInState = 0;
+    this.clearHealth();
+  }
+
+  /** Holds the circuit open until {@link reset}: every call is refused with `retryAfterMs` Infinity. */
+  isolate(): void {
+    if (this.current !== 'isolated') this.transition('isolated', 'manual', 0, this.clock.now());
+  }
+
+  /** A snapshot of state and counters (see {@link CircuitBreakerStats}). */
+  stats(): CircuitBreakerStats {
+    const now = this.clock.now();
+    this.refresh(now);
+    const { failures, slowCalls } = this.policies;
+    const window = failures.window ?? slowCalls?.window;
+    return {
+      name: this.name,
+      state: this.current,
+      failureCount: failures.window ? failures.weighed(now) : this.consecutiveFailures,
+      successCount: this.successesInState,
+      lastFailureTime: this.lastFailureWallMs,
+      openedAt: this.current === 'closed' ? null : this.openedAtWallMs,
+      nextProbeInMs: this.current === 'open' ? Math.max(0, this.openedAtMs + this.openMs - now) : null,
+      openMs: this.openMs,
+      trips: this.trips,
+      consecutiveFailures: this.consecutiveFailures,
+      probesInFlight: this.current === 'half_open' ? this.probes.inFlight : 0,
+      windowCalls: window ? window.calls(now) : 0,
+      windowSlowCalls: slowCalls ? slowCalls.weighed(now) : 0,
+      totalFailures: this.totalFailures,
+      totalSuccesses: this.totalSuccesses,
+      totalIgnored: this.totalIgnored,
+      rejected: this.rejected,
+      transitions: this.transitions,
+    };
+  }
+
+  private recordClosed(failed: boolean, durationMs: number): void {
+    const now = this.clock.now();
+    const { failures, slowCalls } = this.policies;
+    const failuresTrip = failures.record(now, failed, durationMs);
+    const slowCallsTrip = slowCalls !== undefined && slowCalls.record(now, failed, durationMs);
+    if (failuresTrip) this.transition('open', failures.reason, failures.weighed(now), now);
+    else if (slowCallsTrip) this.transition('open', 'slow_calls', slowCalls.weighed(now), now);
+  }
+
+  /**
+   * Makes the transitions time has made due: a hung probe re-opens, an elapsed open time half-opens.
+   * A hung probe re-opens as of the moment it timed out, so the circuit behaves the same whether or
+   * not anyone was looking then (after a long idle, the open time may already be over).
+   */
+  private refresh(now: number): void {
+    const { halfOpenProbeTimeoutMs } = this.options;
+    if (this.current === 'half_open' && this.probes.isHung(now, halfOpenProbeTimeoutMs)) {
+      this.consecutiveFailures++;
+      this.lastFailureWallMs = this.clock.wallTime();
+      this.transition('open', 'probe_timeout', this.consecutiveFailures, this.probes.hungAt(now, halfOpenProbeTimeoutMs));
+    }
+    if (this.current === 'open' && now - this.openedAtMs >= this.openMs) this.transition('half_open', 'open_elapsed', 0, now);
+  }
+
+  /** `at` is when the transition takes effect on the monotonic clock: now, or earlier for a hung probe. */
+  private transition(to: CircuitState, reason: BreakerTransitionReason, failures: number, at: number): void {
+    const from = this.current;
+    this.current = to;
+    this.epoch++;
+    this.transitions++;
+    this.successesInState = 0;
+    this.probes.clear();
+    if (to === 'open') {
+      const { openMs, maxOpenMs, openBackoffFactor } = this.options;
+      this.openMs = this.trips === 0 ? openMs : Math.min(maxOpenMs, this.openMs * openBackoffFactor);
+      this.trips++;
+      this.openedAtMs = at;
+      this.openedAtWallMs = this.clock.wallTime() - (this.clock.now() - at);
+    } else if (to === 'isolated') {
+      this.openedAtWallMs = this.clock.wallTime();
+    } else if (to === 'closed') {
+      this.clearHealth();
+    }
+    if (!this.onStateChange.hasListeners) return;
+    const event: BreakerStateChangeEvent = { type: 'breaker_state_change', service: this.name, at: this.clock.wallTime(), from, to, failures, reason };
+    if (to === 'open') event.openMs = this.openMs;
+    this.onStateChange.emit(event);
+  }
+
+  /** Forgets what weighs toward opening, and the trips the open time grew with. */
+  private clearHealth(): void {
+    this.consecutiveFailures = 0;
+    this.trips = 0;
+    this.openMs = this.options.openMs;
+    this.openedAtWallMs = null;
+    this.policies.failures.clear();
+    this.policies.slowCalls?.clear();
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Every error the library raises is a {@link ResilienceError}: a readable message plus the data
+ * to act on. The `kind` says what happened in the vocabulary the retry, breaker and fallback
+ * logic share (see `classify.ts`).
+ */
+import type { FailureKind } from './failure-kinds.js';
+
+export abstract class ResilienceError extends Error {
+  abstract readonly kind: FailureKind;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Renders a configuration value for an error message (no secrets are ever passed here). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return 'a function';
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** An option or configuration value is invalid: names the option, the value and what is valid. */
+export class ConfigError extends ResilienceError {
+  readonly kind = 'config' as const;
+  constructor(
+    readonly path: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`Invalid ${path}: ${describeValue(value)} (expected ${expected})`);
+  }
+}
+
+/** The circuit of `service` is open (or isolated): the call was not made. */
+export class CircuitBreakerError extends ResilienceError {
+  readonly kind = 'circuit_open' as const;
+  constructor(
+    readonly service: string,
+    /** How long until the circuit lets a probe through; Infinity when isolated by hand. */
+    readonly retryAfterMs: number,
+    readonly state: 'open' | 'isolated' | 'half_open',
+  ) {
+    super(
+      state === 'isolated'
+        ? `Circuit '${service}' is isolated; call resetCircuitBreaker('${service}') to close it`
+        : state === 'half_open'
+          ? `Circuit '${service}' is half-open and its probe slots are taken; retry in ${Math.ceil(retryAfterMs)} ms`
+          : `Circuit '${service}' is open; next probe in ${Math.ceil(retryAfterMs)} ms`,
+    );
+  }
+}
+
+/** Why the local limiter refused a request. */
+export type RateLimitRejection = 'timeout' | 'queue_full' | 'never_fits' | 'paused';
+
+/** The local rate limiter could not admit the request within its allowed wait. */
+export class RateLimitExceededError extends ResilienceError {
+  readonly kind = 'limiter_rejected' as const;
+  constructor(
+    readonly service: string,
+    /** The dimension that held the request, e.g. `tokensPerMinute` or `maxConcurrent`. */
+    readonly dimension: string,
+    /** When the request would have fit, from the moment of the rejection (Infinity if never). */
+    readonly retryAfterMs: number,
+    readonly reason: RateLimitRejection,
+    detail?: string,
+  ) {
+    super(RateLimitExceededError.describe(service, dimension, retryAfterMs, reason, detail));
+  }
+
+  private static describe(service: string, dimension: string, retryAfterMs: number, reason: RateLimitRejection, detail?: string): string {
+    const when = Number.isFinite(retryAfterMs) ? `it would fit in ${Math.ceil(retryAfterMs)} ms` : 'it can never fit';
+    const why =
+      reason === 'timeout'
+        ? 'waited the maximum allowed time'
+        : reason === 'queue_full'
+          ? 'the wait queue is full'
+          : reason === 'paused'
+            ? 'the provider asked to pause (retry-after)'
+            : 'the request is larger than the limit';
+    return `Rate limit '${dimension}' of '${service}': ${why}; ${when}${detail ? ` (${detail})` : ''}`;
+  }
+}
+
+/** The account is out of quota or credit (billing), not throttled: retrying cannot help. */
+export class QuotaExceededError extends ResilienceError {
+  readonly kind = 'quota_exhausted' as const;
+  constructor(
+    readonly service: string,
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(`Quota exhausted for '${service}': ${message}`, options);
+    this.status = options?.status;
+  }
+  readonly status: number | undefined;
+}
+
+/** An error answered by a provider (or met on the way to it), classified. */
+export class ProviderError extends ResilienceError {
+  constructor(
+    readonly provider: string,
+    readonly kind: FailureKind,
+    message: string,
+    readonly status?: number,
+    /** The wait the provider asked for (retry-after), if any. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** One attempt took longer than its `timeoutMs`. */
+export class AttemptTimeoutError extends ResilienceError {
+  readonly kind = 'timeout' as const;
+  constructor(
+    readonly service: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Attempt on '${service}' timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** One failed attempt, as kept by {@link RetryExhaustedError}. */
+export interface AttemptFailure {
+  readonly attempt: number;
+  readonly kind: FailureKind;
+  readonly error: unknown;
+  /** Delay scheduled after this attempt, if one was. */
+  readonly delayMs?: number;
+}
+
+/** Why the retry loop stopped while the error was still retryable. */
+export type RetryStopReason = 'max_retries' | 'budget' | 'deadline' | 'retry_after_too_long';
+
+/** Retries ran out (or were cut short by the budget, the deadline, or a retry-after over the cap). */
+export class RetryExhaustedError extends ResilienceError {
+  readonly kind: FailureKind;
+  constructor(
+    readonly service: string,
+    readonly attempts: readonly AttemptFailure[],
+    readonly reason: RetryStopReason,
+    /** For `retry_after_too_long` and `deadline`: the wait that was not slept. */
+    readonly retryAfterMs?: number,
+  ) {
+    const last = attempts[attempts.length - 1];
+    const lastMessage = last?.error instanceof Error ? last.error.message : String(last?.error);
+    const why =
+      reason === 'max_retries'
+        ? `gave up after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`
+        : reason === 'budget'
+          ? `retry budget spent after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`
+          : reason === 'deadline'
+            ? `no time left before the deadline for a wait of ${Math.ceil(retryAfterMs ?? 0)} ms`
+            : `the provider asked to wait ${Math.ceil(retryAfterMs ?? 0)} ms, longer than the allowed maximum`;
+    super(`'${service}': ${why}; last error: ${lastMessage}`, { cause: last?.error });
+    this.kind = last?.kind ?? 'unknown';
+  }
+}

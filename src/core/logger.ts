@@ -1,0 +1,77 @@
+/**
+ * Logging without a logging dependency: any object with debug/info/warn/error (console, pino,
+ * winston, bunyan) is a {@link Logger}. Events become one line each, worded as the seeds word them.
+ */
+import type { ResilienceEvent } from './events.js';
+
+export interface Logger {
+  debug(message: string, ...rest: unknown[]): void;
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  error(message: string, ...rest: unknown[]): void;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
+
+/** The level and the one-line message for an event. */
+export function formatEvent(event: ResilienceEvent): { level: LogLevel; message: string } {
+  const id = 'requestId' in event && event.requestId ? ` [${event.requestId}]` : '';
+  switch (event.type) {
+    case 'initialized':
+      return { level: 'info', message: `🔱 Resilience initialized for '${event.service}': ${event.components.join(', ') || 'pass-through'}` };
+    case 'retry_scheduled':
+      return { level: 'info', message: `⏳ Backing off for ${seconds(event.delayMs)} (attempt ${event.attempt + 1}) on '${event.service}'${event.fromRetryAfter ? ' as the provider asked (retry-after)' : ''}${id}` };
+    case 'attempt_failed':
+      return { level: 'warn', message: `⚠️ LLM call to '${event.service}' failed on attempt ${event.attempt}/${event.maxAttempts}: ${event.kind}: ${event.message}${id}` };
+    case 'quota_exhausted':
+      return { level: 'error', message: `🚨 Quota error on '${event.service}' on attempt ${event.attempt}/${event.maxAttempts}: ${event.message}${id}` };
+    case 'breaker_state_change':
+      if (event.to === 'open') {
+        return { level: 'error', message: `🚨 Circuit breaker '${event.service}' OPEN after ${event.failures} failures (${event.reason}); probing again in ${seconds(event.openMs ?? 0)}` };
+      }
+      if (event.to === 'half_open') return { level: 'info', message: `🔄 Circuit '${event.service}' entering HALF_OPEN state` };
+      if (event.to === 'isolated') return { level: 'warn', message: `⛔ Circuit '${event.service}' ISOLATED by hand` };
+      return { level: 'info', message: `✅ Circuit '${event.service}' CLOSED (${event.reason === 'manual' ? 'reset by hand' : 'recovered'})` };
+    case 'rate_limit_wait':
+      return {
+        level: 'info',
+        message: `⏸️ Rate limit hit for ${event.service}: ${event.used} ${dimensionUnit(event.dimension)} (limit ${event.limit}); ${event.queued} waiting${id}`,
+      };
+    case 'rate_limit_rejected':
+      return { level: 'warn', message: `⛔ Rate limit '${event.dimension}' of ${event.service} rejected a request (${event.reason}); it would fit in ${Number.isFinite(event.retryAfterMs) ? seconds(event.retryAfterMs) : 'never'}${id}` };
+    case 'provider_pause':
+      return { level: 'warn', message: `⏸️ ${event.service} asked to pause for ${seconds(event.retryAfterMs)} (retry-after): holding every request` };
+    case 'shadow_violation':
+      return { level: 'warn', message: `👻 Shadow mode on '${event.service}': the ${event.component === 'rateLimit' ? 'rate limiter' : 'circuit breaker'} would have ${event.wouldHave}${id}` };
+  }
+}
+
+function dimensionUnit(dimension: string): string {
+  switch (dimension) {
+    case 'requestsPerMinute':
+      return 'requests in last minute';
+    case 'tokensPerMinute':
+    case 'inputTokensPerMinute':
+    case 'outputTokensPerMinute':
+      return `${dimension.replace('PerMinute', '').replace(/([A-Z])/g, ' $1').toLowerCase()} in last minute`;
+    case 'requestsPerDay':
+      return 'requests in last minute (per-day limit)';
+    case 'tokensPerDay':
+      return 'tokens in last minute (per-day limit)';
+    case 'maxConcurrent':
+      return 'requests in flight';
+    default:
+      return `held by ${dimension}`;
+  }
+}
+
+/** Sends every event to `logger` at its level, at or above `minLevel`. */
+export function logEvent(logger: Logger, event: ResilienceEvent, minLevel: LogLevel = 'info'): void {
+  const { level, message } = formatEvent(event);
+  if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
+  logger[level](message);
+}
+
+const LEVEL_ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };

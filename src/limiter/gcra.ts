@@ -1,0 +1,30 @@
+/**
+ * Continuous token bucket in GCRA form (the Generic Cell Rate Algorithm): one number per bucket,
+ * the "theoretical arrival time" (TAT). A bucket of `burst` units refilled at one unit per
+ * `intervalMs` is full when TAT <= now; admitting `cost` units moves TAT by `cost * intervalMs`;
+ * a request fits when the new TAT is at most `burst * intervalMs` ahead of now. This gives
+ * exactly: over any interval of length T, admitted units <= burst + T / intervalMs.
+ * No timers and no per-request state: waits are computed, not polled.
+ */
+
+/** Milliseconds until `cost` units fit (0 when they fit now). */
+export function gcraWaitMs(tat: number, intervalMs: number, toleranceMs: number, cost: number, now: number): number {
+  const wait = (tat > now ? tat : now) + cost * intervalMs - toleranceMs - now;
+  return wait > 0 ? wait : 0;
+}
+
+/** The TAT after charging `cost` units (negative cost refunds, never above a full bucket). */
+export function gcraCharge(tat: number, intervalMs: number, cost: number, now: number): number {
+  const next = (tat > now ? tat : now) + cost * intervalMs;
+  return next > now ? next : now;
+}
+
+/** Units available now (negative when the bucket is in debt after a reconciliation). */
+export function gcraLevel(tat: number, intervalMs: number, toleranceMs: number, now: number): number {
+  return (toleranceMs - ((tat > now ? tat : now) - now)) / intervalMs;
+}
+
+/** The TAT that leaves exactly `level` units available now. */
+export function gcraTatForLevel(level: number, intervalMs: number, toleranceMs: number, now: number): number {
+  return now + toleranceMs - level * intervalMs;
+}

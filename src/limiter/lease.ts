@@ -1,0 +1,47 @@
+/** A granted admission. Release it when the call is done, with the real usage when known. */
+import type { Priority } from './priority.js';
+
+/** Real usage of a finished call, to reconcile the estimate charged at admission. */
+export interface Usage {
+  /** Total tokens (input + output) when the provider does not split them. */
+  tokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+/** What a lease needs from its limiter; kept narrow so a lease cannot reach anything else. */
+export interface LeaseOwner {
+  releaseLease(lease: Lease, usage: Usage | undefined): void;
+}
+
+export class Lease {
+  /** @internal */ released = false;
+
+  /** @internal */
+  constructor(
+    /** @internal */ readonly owner: LeaseOwner,
+    /** @internal */ readonly slotId: number,
+    /** Estimated tokens charged at admission. */
+    readonly tokens: number,
+    readonly inputTokens: number,
+    readonly outputTokens: number,
+    readonly priority: Priority,
+    /** When it was admitted, on the limiter's clock. */
+    readonly admittedAt: number,
+    /** How long it waited for admission, in ms. */
+    readonly waitedMs: number,
+    /** @internal Total units charged per dimension right after this admission (see applyProviderState). */
+    readonly chargedAfter: Float64Array | undefined,
+  ) {}
+
+  /**
+   * Frees the concurrency slot and reconciles the estimate with the real `usage` (a refund or a
+   * debit). Without `usage`, the estimate stands: a failed attempt still counts, as providers
+   * count failed requests. Releasing twice is harmless.
+   */
+  release(usage?: Usage): void {
+    if (this.released) return;
+    this.released = true;
+    this.owner.releaseLease(this, usage);
+  }
+}

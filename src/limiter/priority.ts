@@ -1,0 +1,14 @@
+/**
+ * Request priorities. `critical` bypasses the limiter entirely (the seeds' emergency alerts) but
+ * its usage is still counted; the others wait in strict priority order, FIFO within a priority.
+ */
+export const PRIORITIES = ['critical', 'high', 'normal', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** Queue index of each waiting priority (critical never waits). */
+export const QUEUE_INDEX: Readonly<Record<Exclude<Priority, 'critical'>, number>> = { high: 0, normal: 1, low: 2 };
+export const QUEUE_COUNT = 3;
+
+export function isPriority(value: unknown): value is Priority {
+  return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value);
+}

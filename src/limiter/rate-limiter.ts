@@ -1,0 +1,504 @@
+/**
+ * A multi-dimension rate limiter: requests and tokens per minute and per day, input and output
+ * tokens apart, and concurrency, admitted atomically on every dimension or on none. Requests that
+ * cannot be admitted wait in strict priority order (FIFO within a priority) until `maxWaitMs`.
+ * One timer per limiter at most, armed for the next moment something can change; none when idle.
+ *
+ * ```ts
+ * const limiter = new RateLimiter({ name: 'openai', requestsPerMinute: 500, tokensPerMinute: 200_000, maxConcurrent: 16 });
+ * const lease = await limiter.acquire({ tokens: 1_200, priority: 'high' });
+ * try { const r = await callOpenAI(); lease.release({ tokens: r.usage.total_tokens }); } catch (e) { lease.release(); throw e; }
+ * ```
+ */
+import { abortReason } from '../core/abort.js';
+import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
+import { ConfigError, RateLimitExceededError, type RateLimitRejection } from '../core/errors.js';
+import { EventChannel, type ResilienceEvent } from '../core/events.js';
+import { RollingSum } from '../core/rolling-sum.js';
+import { CONCURRENCY_DIMENSION, dimensionCost, MINUTE_MS, PAUSE_DIMENSION, QUEUE_DIMENSION, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
+import { Lease, type LeaseOwner, type Usage } from './lease.js';
+import { CONCURRENCY_INDEX, type DimensionSpec, type LimiterBackend, NO_SLOT, PAUSE_INDEX, REFUSED } from './limiter-store.js';
+import { type RateLimiterOptions, resolveLimiterOptions } from './limiter-options.js';
+import { MemoryLimiterStore } from './memory-store.js';
+import { isPriority, type Priority, QUEUE_INDEX } from './priority.js';
+import { WaitQueue, type Waiter } from './wait-queue.js';
+
+export interface AcquireOptions {
+  /** Estimated total tokens (input + output reservation). Default 0. */
+  tokens?: number;
+  /** Estimated input tokens, for input-token limits. Default: `tokens` minus `outputTokens`. */
+  inputTokens?: number;
+  /** Reserved output tokens, for output-token limits. Default 0. */
+  outputTokens?: number;
+  /** Default 'normal'. 'critical' is never held (but is counted). */
+  priority?: Priority;
+  /** Aborting removes the waiter at once; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Overrides the limiter's maxWaitMs for this request. */
+  maxWaitMs?: number;
+  /** Carried into events and logs. */
+  requestId?: string;
+}
+
+/** What the provider's rate-limit headers say (all optional). */
+export interface ProviderRateLimitState {
+  remainingRequests?: number;
+  remainingTokens?: number;
+  remainingInputTokens?: number;
+  remainingOutputTokens?: number;
+  limitRequests?: number;
+  limitTokens?: number;
+  limitInputTokens?: number;
+  limitOutputTokens?: number;
+  /** Time until the provider's request bucket is full again. Used when `remainingRequests` is absent. */
+  resetRequestsMs?: number;
+  resetTokensMs?: number;
+  /** The provider asks every caller to wait this long (a 429's retry-after): pauses admission for all. */
+  retryAfterMs?: number;
+}
+
+export interface RateLimiterStats {
+  name: string;
+  requestsLastMinute: number;
+  tokensLastMinute: number;
+  concurrentRequests: number;
+  queued: number;
+  queuedByPriority: { high: number; normal: number; low: number };
+  maxRequestsPerMinute: number | null;
+  maxTokensPerMinute: number | null;
+  maxInputTokensPerMinute: number | null;
+  maxOutputTokensPerMinute: number | null;
+  maxRequestsPerDay: number | null;
+  maxTokensPerDay: number | null;
+  maxConcurrent: number | null;
+  /** Units available now per configured dimension. */
+  remaining: Partial<Record<RateDimension, number>>;
+  /** Milliseconds admission stays paused by a provider's retry-after (0 when not paused). */
+  pausedForMs: number;
+  admitted: number;
+  rejected: number;
+  rejectedByReason: Record<RateLimitRejection, number>;
+  /** Requests that had to wait, and their total wait. */
+  waited: number;
+  totalWaitMs: number;
+  expiredLeases: number;
+}
+
+const DIMENSION_COUNT = RATE_DIMENSIONS.length;
+const REQUEST_DIMENSIONS = [0, 4];
+const TOKEN_DIMENSIONS = [1, 5];
+
+export class RateLimiter implements LeaseOwner {
+  readonly name: string;
+  /** Waits, rejections and provider pauses, as typed events. */
+  readonly events = new EventChannel<ResilienceEvent>();
+  private readonly clock: Clock;
+  private readonly backend: LimiterBackend;
+  private readonly dimensions: readonly DimensionSpec[];
+  private readonly burst = new Float64Array(DIMENSION_COUNT).fill(Infinity);
+  private readonly limit = new Float64Array(DIMENSION_COUNT).fill(Infinity);
+  private readonly hasConcurrency: boolean;
+  private readonly maxConcurrent: number;
+  private readonly maxWaitMs: number;
+  /** Most requests that may wait at once. */
+  readonly maxQueue: number;
+  private readonly queue = new WaitQueue(DIMENSION_COUNT);
+  private readonly scratch = new Float64Array(DIMENSION_COUNT);
+  private readonly deltas = new Float64Array(DIMENSION_COUNT);
+  private readonly aheadCosts = new Float64Array(DIMENSION_COUNT);
+  private readonly requestsWindow = new RollingSum(MINUTE_MS, 60);
+  private readonly tokensWindow = new RollingSum(MINUTE_MS, 60);
+  private readonly tracksCharges: boolean;
+  private timer: TimerHandle | undefined;
+  private timerAt = Infinity;
+  private pumping = false;
+  private counters = { admitted: 0, rejected: 0, waited: 0, totalWaitMs: 0 };
+  private rejectedByReason: Record<RateLimitRejection, number> = { timeout: 0, queue_full: 0, never_fits: 0, paused: 0 };
+
+  constructor(options: RateLimiterOptions = {}) {
+    const resolved = resolveLimiterOptions(options);
+    this.name = resolved.name;
+    this.clock = options.clock ?? systemClock;
+    this.dimensions = resolved.spec.dimensions;
+    for (const d of this.dimensions) {
+      this.burst[d.index] = d.burst;
+      this.limit[d.index] = d.limit;
+    }
+    this.maxConcurrent = resolved.spec.maxConcurrent;
+    this.hasConcurrency = Number.isFinite(this.maxConcurrent);
+    this.maxWaitMs = resolved.maxWaitMs;
+    this.maxQueue = resolved.maxQueue;
+    this.backend = (options.store ?? new MemoryLimiterStore()).open(options.key ?? this.name, resolved.spec);
+    this.tracksCharges = this.dimensions.some((d) => d.index <= 3);
+  }
+
+  /**
+   * Waits for admission on every configured dimension. Resolves with a {@link Lease} to release
+   * when the call is done; rejects with RateLimitExceededError (timeout, full queue, a request
+   * that can never fit) or with the signal's reason when aborted.
+   */
+  acquire(options: AcquireOptions = {}): Promise<Lease> {
+    const lease = this.tryAcquire(options);
+    return lease ? Promise.resolve(lease) : this.acquireOrWait(options);
+  }
+
+  /**
+   * Admits at once when the request fits now (and nobody of its priority or higher waits);
+   * returns null otherwise, without queueing. For invalid input it returns null too:
+   * {@link acquire} says why.
+   */
+  tryAcquire(options: AcquireOptions = {}): Lease | null {
+    const priority = options.priority ?? 'normal';
+    if (!isPriority(priority) || this.fillCosts(this.scratch, options)) return null;
+    const now = this.clock.now();
+    if (priority === 'critical') return this.grant(this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, true), priority, now, 0);
+    if (this.queue.size !== 0 && this.queue.hasAtOrAbove(QUEUE_INDEX[priority])) return null;
+    const slot = this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, false);
+    return slot === REFUSED ? null : this.grant(slot, priority, now, 0);
+  }
+
+  private acquireOrWait(options: AcquireOptions): Promise<Lease> {
+    const priority = options.priority ?? 'normal';
+    if (!isPriority(priority)) {
+      return Promise.reject(new ConfigError('priority', priority, "one of 'critical', 'high', 'normal', 'low'"));
+    }
+    const costError = this.fillCosts(this.scratch, options);
+    if (costError) return Promise.reject(costError);
+    const tooLarge = this.neverFits(this.scratch, options.requestId);
+    if (tooLarge) return Promise.reject(tooLarge);
+    return this.enqueue(priority as Exclude<Priority, 'critical'>, QUEUE_INDEX[priority as Exclude<Priority, 'critical'>], options, this.clock.now());
+  }
+
+  /**
+   * Admits without waiting: the request is counted whether or not it fits (shadow mode). Returns
+   * the lease and, when enforcing would have held it, the dimension that would have.
+   * @internal
+   */
+  admitShadow(options: AcquireOptions): { lease: Lease; wouldHaveWaitedOn: string | undefined } {
+    const priority = options.priority ?? 'normal';
+    const costError = this.fillCosts(this.scratch, options);
+    if (costError) throw costError;
+    const now = this.clock.now();
+    let slot = priority === 'critical' ? REFUSED : this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, false);
+    let wouldHaveWaitedOn: string | undefined;
+    if (slot === REFUSED) {
+      if (priority !== 'critical') wouldHaveWaitedOn = this.dimensionName(this.backend.refusalDimension);
+      slot = this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, true);
+    }
+    return { lease: this.grant(slot, isPriority(priority) ? priority : 'normal', now, 0), wouldHaveWaitedOn };
+  }
+
+  /** Corrects the local view with what the provider's headers say; see {@link ProviderRateLimitState}. */
+  applyProviderState(state: ProviderRateLimitState, lease?: Lease): void {
+    const now = this.clock.now();
+    if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
+      this.backend.pauseUntil(now + state.retryAfterMs);
+      if (this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: state.retryAfterMs });
+    }
+    this.follow(this.pick(REQUEST_DIMENSIONS), state.limitRequests, state.remainingRequests, state.resetRequestsMs, lease, now);
+    this.follow(this.pick(TOKEN_DIMENSIONS), state.limitTokens, state.remainingTokens, state.resetTokensMs, lease, now);
+    this.follow(this.active(2), state.limitInputTokens, state.remainingInputTokens, undefined, lease, now);
+    this.follow(this.active(3), state.limitOutputTokens, state.remainingOutputTokens, undefined, lease, now);
+    if (this.queue.size > 0) this.pump();
+  }
+
+  stats(): RateLimiterStats {
+    const now = this.clock.now();
+    const remaining: Partial<Record<RateDimension, number>> = {};
+    for (const d of this.dimensions) remaining[d.name] = Math.floor(this.backend.level(d.index, now));
+    const configured = (index: number): number | null => (Number.isFinite(this.limit[index]!) ? this.limit[index]! : null);
+    return {
+      name: this.name,
+      requestsLastMinute: this.requestsWindow.sum(now),
+      tokensLastMinute: Math.round(this.tokensWindow.sum(now)),
+      concurrentRequests: this.backend.inFlight,
+      queued: this.queue.size,
+      queuedByPriority: { high: this.queue.countOf(0), normal: this.queue.countOf(1), low: this.queue.countOf(2) },
+      maxRequestsPerMinute: configured(0),
+      maxTokensPerMinute: configured(1),
+      maxInputTokensPerMinute: configured(2),
+      maxOutputTokensPerMinute: configured(3),
+      maxRequestsPerDay: configured(4),
+      maxTokensPerDay: configured(5),
+      maxConcurrent: this.hasConcurrency ? this.maxConcurrent : null,
+      remaining,
+      pausedForMs: Math.max(0, this.backend.pausedUntil - now),
+      ...this.counters,
+      rejectedByReason: { ...this.rejectedByReason },
+      expiredLeases: this.backend.expiredSlots,
+    };
+  }
+
+  /** @internal Called by Lease.release. */
+  releaseLease(lease: Lease, usage: Usage | undefined): void {
+    const freed = lease.slotId >= 0 && this.backend.releaseSlot(lease.slotId);
+    let refunded = false;
+    if (usage) refunded = this.reconcile(lease, usage);
+    if (this.queue.size > 0 && (freed || refunded)) this.pump();
+  }
+
+  private reconcile(lease: Lease, usage: Usage): boolean {
+    const actualTokens = usage.tokens ?? (usage.inputTokens !== undefined || usage.outputTokens !== undefined ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) : lease.tokens);
+    const actualInput = usage.inputTokens ?? (usage.tokens !== undefined && usage.outputTokens !== undefined ? usage.tokens - usage.outputTokens : lease.inputTokens);
+    const actualOutput = usage.outputTokens ?? lease.outputTokens;
+    if (![actualTokens, actualInput, actualOutput].every((n) => Number.isFinite(n) && n >= 0)) return false;
+    const deltas = this.deltas;
+    let anyRefund = false;
+    for (const d of this.dimensions) {
+      const delta =
+        dimensionCost(d.index, actualTokens, actualInput, actualOutput) - dimensionCost(d.index, lease.tokens, lease.inputTokens, lease.outputTokens);
+      deltas[d.index] = delta;
+      if (delta < 0) anyRefund = true;
+    }
+    const now = this.clock.now();
+    this.backend.adjust(deltas, now);
+    this.tokensWindow.add(actualTokens - lease.tokens, now);
+    return anyRefund;
+  }
+
+  private fillCosts(costs: Float64Array, options: AcquireOptions): ConfigError | undefined {
+    const output = options.outputTokens ?? 0;
+    const tokens = options.tokens ?? (options.inputTokens ?? 0) + output;
+    const input = options.inputTokens ?? Math.max(0, tokens - output);
+    if (!(tokens >= 0 && tokens < Infinity)) return new ConfigError('tokens', options.tokens, 'a finite number of tokens >= 0');
+    if (!(input >= 0 && input < Infinity)) return new ConfigError('inputTokens', options.inputTokens, 'a finite number of tokens >= 0');
+    if (!(output >= 0 && output < Infinity)) return new ConfigError('outputTokens', options.outputTokens, 'a finite number of tokens >= 0');
+    for (let d = 0; d < DIMENSION_COUNT; d++) costs[d] = dimensionCost(d, tokens, input, output);
+    return undefined;
+  }
+
+  private neverFits(costs: Float64Array, requestId: string | undefined): RateLimitExceededError | undefined {
+    for (const d of this.dimensions) {
+      if (costs[d.index]! > this.burst[d.index]!) {
+        return this.rejection(d.name, Infinity, 'never_fits', requestId, `needs ${costs[d.index]}, the bucket holds ${this.burst[d.index]}`);
+      }
+    }
+    return undefined;
+  }
+
+  private grant(slot: number, priority: Priority, now: number, waitedMs: number): Lease {
+    const costs = this.scratch;
+    this.counters.admitted++;
+    this.requestsWindow.add(1, now);
+    this.tokensWindow.add(costs[1]!, now);
+    let chargedAfter: Float64Array | undefined;
+    if (this.tracksCharges) {
+      chargedAfter = new Float64Array(4);
+      for (let d = 0; d < 4; d++) chargedAfter[d] = this.backend.charged(d);
+    }
+    return new Lease(this, slot === NO_SLOT ? -1 : slot, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs, chargedAfter);
+  }
+
+  private enqueue(priority: Priority, queueIndex: number, options: AcquireOptions, now: number): Promise<Lease> {
+    const { signal, requestId } = options;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.queue.size >= this.maxQueue) {
+      return Promise.reject(this.rejection(this.dimensionName(this.backend.refusalDimension), this.backend.refusalWaitMs, 'queue_full', requestId));
+    }
+    const maxWaitMs = options.maxWaitMs ?? this.maxWaitMs;
+    // Everything queued at this priority or above goes first: if even the rate alone cannot make
+    // room for all of it within maxWaitMs, answer now instead of waiting out the deadline.
+    const ahead = this.aheadCosts;
+    for (let d = 0; d < DIMENSION_COUNT; d++) {
+      let sum = this.scratch[d]!;
+      for (let q = 0; q <= queueIndex; q++) sum += this.queue.queuedCosts[q]![d]!;
+      ahead[d] = sum;
+    }
+    const estimateMs = this.backend.waitForCostsMs(ahead, now);
+    if (estimateMs > maxWaitMs) {
+      const dimension = this.blockingRateDimension(ahead, now);
+      return Promise.reject(this.rejection(dimension, estimateMs, dimension === PAUSE_DIMENSION ? 'paused' : 'timeout', requestId, `would wait ${Math.ceil(estimateMs)} ms, more than maxWaitMs ${maxWaitMs}`));
+    }
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = {
+        queue: queueIndex,
+        costs: Float64Array.from(this.scratch),
+        slot: this.hasConcurrency,
+        deadline: now + maxWaitMs,
+        enqueuedAt: now,
+        requestId,
+        resolve: (slot) => {
+          if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);
+          const at = this.clock.now();
+          this.counters.waited++;
+          this.counters.totalWaitMs += at - now;
+          this.scratch.set(waiter.costs);
+          resolve(this.grant(slot, priority, at, at - now));
+        },
+        reject: (error) => {
+          if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);
+          reject(error);
+        },
+        signal,
+        onAbort: undefined,
+        prev: undefined,
+        next: undefined,
+        heapIndex: -1,
+      };
+      if (signal) {
+        waiter.onAbort = () => {
+          this.queue.remove(waiter);
+          waiter.onAbort = undefined;
+          reject(abortReason(signal));
+          this.pump();
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.queue.push(waiter);
+      if (this.events.hasListeners) this.emitWait(waiter.costs, requestId, now);
+      this.pump();
+    });
+  }
+
+  /** Admits waiters from the head, expires overdue ones, and arms the one timer. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const now = this.clock.now();
+      let overdue = this.queue.earliestDeadline();
+      while (overdue && overdue.deadline <= now) {
+        this.queue.remove(overdue);
+        const wait = this.backend.waitForCostsMs(overdue.costs, now);
+        overdue.reject(this.rejection(this.heldBy(overdue.costs, wait, now), wait, 'timeout', overdue.requestId));
+        overdue = this.queue.earliestDeadline();
+      }
+      let nextAt = Infinity;
+      for (let head = this.queue.peek(); head; head = this.queue.peek()) {
+        const slot = this.backend.tryAdmit(head.costs, head.slot, now, false);
+        if (slot !== REFUSED) {
+          this.queue.remove(head);
+          head.resolve(slot);
+          continue;
+        }
+        const held = this.backend.refusalDimension;
+        if (held === CONCURRENCY_INDEX) {
+          nextAt = now + this.backend.nextSlotExpiryMs(now);
+          break;
+        }
+        const wait = this.backend.refusalWaitMs;
+        if (now + wait > head.deadline) {
+          // It cannot fit before its deadline: say so now rather than at the deadline.
+          this.queue.remove(head);
+          head.reject(this.rejection(this.dimensionName(held), wait, held === PAUSE_INDEX ? 'paused' : 'timeout', head.requestId));
+          continue;
+        }
+        nextAt = now + wait;
+        break;
+      }
+      const earliest = this.queue.earliestDeadline();
+      this.arm(earliest && earliest.deadline < nextAt ? earliest.deadline : nextAt);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private arm(at: number): void {
+    if (at === this.timerAt && this.timer !== undefined) return;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === Infinity) return;
+    this.timer = this.clock.setTimer(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, at - this.clock.now());
+  }
+
+  private follow(dimension: DimensionSpec | undefined, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, lease: Lease | undefined, now: number): void {
+    if (!dimension) return;
+    const index = dimension.index;
+    if (limit !== undefined && Number.isFinite(limit) && limit > 0 && limit < this.limit[index]!) {
+      // The provider's limit is lower than ours: adopt it, keeping the burst's share of the period.
+      const burst = Math.max(index === 0 || index === 4 ? 1 : 0, (this.burst[index]! * limit) / this.limit[index]!);
+      this.backend.setLimit(index, limit, burst, now);
+      this.limit[index] = limit;
+      this.burst[index] = burst;
+    }
+    const intervalMs = dimension.intervalMs * (dimension.limit / this.limit[index]!);
+    let target: number;
+    if (remaining !== undefined && Number.isFinite(remaining) && remaining >= 0) {
+      target = remaining;
+      if (lease?.chargedAfter && index <= 3) {
+        // The provider's figure dates from this lease's admission: add the refill since, and take
+        // off what we admitted after it, which the provider had not seen.
+        target += (now - lease.admittedAt) / intervalMs - (this.backend.charged(index) - lease.chargedAfter[index]!);
+      }
+    } else if (resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0) {
+      target = this.burst[index]! - resetMs / intervalMs;
+    } else {
+      return;
+    }
+    const level = this.backend.level(index, now);
+    // Lower always; raise only with a lease, when what the provider has not seen is known.
+    if (target < level || (lease?.chargedAfter && target > level)) this.backend.setLevel(index, target, now);
+  }
+
+  private pick(indices: readonly number[]): DimensionSpec | undefined {
+    for (const i of indices) {
+      const d = this.active(i);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  private active(index: number): DimensionSpec | undefined {
+    return this.dimensions.find((d) => d.index === index);
+  }
+
+  private blockingRateDimension(costs: Float64Array, now: number): string {
+    if (now < this.backend.pausedUntil) return PAUSE_DIMENSION;
+    let worst: DimensionSpec | undefined;
+    let worstWait = -1;
+    for (const d of this.dimensions) {
+      const wait = this.backend.waitForCostsMs(this.single(costs, d.index), now);
+      if (wait > worstWait) {
+        worstWait = wait;
+        worst = d;
+      }
+    }
+    return worst?.name ?? CONCURRENCY_DIMENSION;
+  }
+
+  private single(costs: Float64Array, index: number): Float64Array {
+    const only = this.deltas;
+    only.fill(0);
+    only[index] = costs[index]!;
+    return only;
+  }
+
+  private dimensionName(index: number): string {
+    if (index === CONCURRENCY_INDEX) return CONCURRENCY_DIMENSION;
+    if (index === PAUSE_INDEX) return PAUSE_DIMENSION;
+    return RATE_DIMENSIONS[index] ?? CONCURRENCY_DIMENSION;
+  }
+
+  private rejection(dimension: string, retryAfterMs: number, reason: RateLimitRejection, requestId: string | undefined, detail?: string): RateLimitExceededError {
+    this.counters.rejected++;
+    this.rejectedByReason[reason]++;
+    if (this.events.hasListeners) {
+      this.events.emit({ type: 'rate_limit_rejected', service: this.name, at: this.clock.wallTime(), dimension, reason, retryAfterMs, requestId });
+    }
+    return new RateLimitExceededError(this.name, dimension, retryAfterMs, reason, detail);
+  }
+
+  /** The dimension that holds a request needing `waitMs` on rates: a rate, concurrency, or the queue ahead. */
+  private heldBy(costs: Float64Array, waitMs: number, now: number): string {
+    if (waitMs > 0) return this.blockingRateDimension(costs, now);
+    return this.backend.inFlight >= this.maxConcurrent ? CONCURRENCY_DIMENSION : QUEUE_DIMENSION;
+  }
+
+  private emitWait(costs: Float64Array, requestId: string | undefined, now: number): void {
+    const dimension = this.heldBy(costs, this.backend.waitForCostsMs(costs, now), now);
+    const index = (RATE_DIMENSIONS as readonly string[]).indexOf(dimension);
+    const used =
+      dimension === CONCURRENCY_DIMENSION
+        ? this.backend.inFlight
+        : index === 0 || index === 4
+          ? this.requestsWindow.sum(now)
+          : Math.round(this.tokensWindow.sum(now));
+    const limit = dimension === CONCURRENCY_DIMENSION ? this.maxConcurrent : index >= 0 ? this.limit[index]! : 0;
+    this.events.emit({ type: 'rate_limit_wait', service: this.name, at: this.clock.wallTime(), dimension, used, limit, queued: this.queue.size, requestId });
+  }
+}

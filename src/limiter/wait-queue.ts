@@ -1,0 +1,139 @@
+/**
+ * Waiters held by a limiter: one FIFO per priority (doubly linked, so an abort removes a waiter at
+ * once and it never holds a place), and a min-heap on deadlines so one timer serves them all.
+ */
+import { QUEUE_COUNT } from './priority.js';
+
+export interface Waiter {
+  readonly queue: number;
+  readonly costs: Float64Array;
+  readonly slot: boolean;
+  readonly deadline: number;
+  readonly enqueuedAt: number;
+  readonly requestId: string | undefined;
+  readonly resolve: (slotId: number) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  prev: Waiter | undefined;
+  next: Waiter | undefined;
+  heapIndex: number;
+}
+
+export class WaitQueue {
+  private readonly heads: (Waiter | undefined)[] = new Array(QUEUE_COUNT).fill(undefined);
+  private readonly tails: (Waiter | undefined)[] = new Array(QUEUE_COUNT).fill(undefined);
+  private readonly counts = new Array<number>(QUEUE_COUNT).fill(0);
+  /** Queued costs per queue and dimension, for the wait estimate of a newcomer. */
+  readonly queuedCosts: Float64Array[];
+  private readonly deadlines: Waiter[] = [];
+  size = 0;
+
+  constructor(dimensionCount: number) {
+    this.queuedCosts = Array.from({ length: QUEUE_COUNT }, () => new Float64Array(dimensionCount));
+  }
+
+  countOf(queue: number): number {
+    return this.counts[queue]!;
+  }
+
+  /** The first waiter of the highest non-empty priority. */
+  peek(): Waiter | undefined {
+    for (let q = 0; q < QUEUE_COUNT; q++) if (this.heads[q]) return this.heads[q];
+    return undefined;
+  }
+
+  /** True when a waiter of priority `queue` or higher is queued. */
+  hasAtOrAbove(queue: number): boolean {
+    for (let q = 0; q <= queue; q++) if (this.heads[q]) return true;
+    return false;
+  }
+
+  push(waiter: Waiter): void {
+    const q = waiter.queue;
+    waiter.prev = this.tails[q];
+    waiter.next = undefined;
+    if (waiter.prev) waiter.prev.next = waiter;
+    else this.heads[q] = waiter;
+    this.tails[q] = waiter;
+    this.counts[q]!++;
+    this.size++;
+    this.addCosts(waiter, 1);
+    this.heapPush(waiter);
+  }
+
+  remove(waiter: Waiter): void {
+    if (waiter.heapIndex < 0) return;
+    const q = waiter.queue;
+    if (waiter.prev) waiter.prev.next = waiter.next;
+    else this.heads[q] = waiter.next;
+    if (waiter.next) waiter.next.prev = waiter.prev;
+    else this.tails[q] = waiter.prev;
+    waiter.prev = waiter.next = undefined;
+    this.counts[q]!--;
+    this.size--;
+    this.addCosts(waiter, -1);
+    this.heapRemove(waiter);
+  }
+
+  /** The waiter whose deadline comes first. */
+  earliestDeadline(): Waiter | undefined {
+    return this.deadlines[0];
+  }
+
+  private addCosts(waiter: Waiter, sign: number): void {
+    const sums = this.queuedCosts[waiter.queue]!;
+    for (let d = 0; d < sums.length; d++) sums[d] = sums[d]! + sign * waiter.costs[d]!;
+  }
+
+  private heapPush(waiter: Waiter): void {
+    waiter.heapIndex = this.deadlines.length;
+    this.deadlines.push(waiter);
+    this.siftUp(waiter.heapIndex);
+  }
+
+  private heapRemove(waiter: Waiter): void {
+    const index = waiter.heapIndex;
+    const last = this.deadlines.pop()!;
+    waiter.heapIndex = -1;
+    if (last === waiter) return;
+    this.deadlines[index] = last;
+    last.heapIndex = index;
+    this.siftUp(index);
+    this.siftDown(last.heapIndex);
+  }
+
+  private siftUp(index: number): void {
+    const heap = this.deadlines;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (heap[parent]!.deadline <= heap[index]!.deadline) break;
+      this.swap(index, parent);
+      index = parent;
+    }
+  }
+
+  private siftDown(index: number): void {
+    const heap = this.deadlines;
+    for (;;) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < heap.length && heap[left]!.deadline < heap[smallest]!.deadline) smallest = left;
+      if (right < heap.length && heap[right]!.deadline < heap[smallest]!.deadline) smallest = right;
+      if (smallest === index) return;
+      this.swap(index, smallest);
+      index = smallest;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const heap = this.deadlines;
+    const wa = heap[a]!;
+    const wb = heap[b]!;
+    heap[a] = wb;
+    heap[b] = wa;
+    wa.heapIndex = b;
+    wb.heapIndex = a;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The seeds' health check: healthy, degraded (something is open, half-open, paused or backed up)
+ * or unavailable (no service can take a call), with the issues in words and the services that can.
+ */
+import type { Pipeline } from './pipeline.js';
+
+export type HealthState = 'healthy' | 'degraded' | 'unavailable';
+
+export interface ServiceHealth {
+  available: boolean;
+  circuitState: 'closed' | 'open' | 'half_open' | 'isolated' | 'none';
+  /** Requests waiting in the limiter. */
+  queued: number;
+  issues: string[];
+}
+
+export interface HealthStatus {
+  status: HealthState;
+  issues: string[];
+  /** Services that can take a call now, in the order they were configured. */
+  servicesAvailable: string[];
+  services: Record<string, ServiceHealth>;
+}
+
+/** Share of the limiter's queue above which a service counts as backed up. */
+const QUEUE_WARNING_RATIO = 0.8;
+
+export function serviceHealth(pipeline: Pipeline): ServiceHealth {
+  const issues: string[] = [];
+  const name = pipeline.service;
+  const state = pipeline.breaker?.state ?? 'none';
+  let available = true;
+  if (state === 'open') {
+    available = false;
+    issues.push(`Circuit '${name}' is OPEN (next probe in ${Math.ceil(pipeline.breaker!.retryAfterMs() / 1000)} s)`);
+  } else if (state === 'isolated') {
+    available = false;
+    issues.push(`Circuit '${name}' is ISOLATED (reset it to resume)`);
+  } else if (state === 'half_open') {
+    issues.push(`Circuit '${name}' is HALF_OPEN (testing recovery)`);
+  }
+  const limiter = pipeline.limiter?.stats();
+  if (limiter) {
+    if (limiter.pausedForMs > 0) issues.push(`Rate limiter '${name}' paused by the provider for ${Math.ceil(limiter.pausedForMs / 1000)} s (retry-after)`);
+    const maxQueue = pipeline.limiter!.maxQueue;
+    if (Number.isFinite(maxQueue) && maxQueue > 0 && limiter.queued >= maxQueue * QUEUE_WARNING_RATIO) {
+      issues.push(`Rate limiter '${name}' queue at ${Math.round((limiter.queued / maxQueue) * 100)}% (${limiter.queued}/${maxQueue})`);
+    }
+  }
+  return { available, circuitState: state, queued: limiter?.queued ?? 0, issues };
+}
+
+export function healthOf(pipelines: Iterable<Pipeline>): HealthStatus {
+  const services: Record<string, ServiceHealth> = {};
+  const issues: string[] = [];
+  const servicesAvailable: string[] = [];
+  let count = 0;
+  for (const pipeline of pipelines) {
+    count++;
+    const health = serviceHealth(pipeline);
+    services[pipeline.service] = health;
+    issues.push(...health.issues);
+    if (health.available) servicesAvailable.push(pipeline.service);
+  }
+  const status: HealthState = count > 0 && servicesAvailable.length === 0 ? 'unavailable' : issues.length > 0 ? 'degraded' : 'healthy';
+  return { status, issues, servicesAvailable, services };
+}

@@ -1,0 +1,17 @@
+export { createResilience, Resilience, type ResilienceOptions, type ResilienceStats } from './resilience.js';
+export { Pipeline, type ExecuteOptions } from './pipeline.js';
+export type { AttemptContext } from './attempt-context.js';
+export type { ServiceOptions, ServiceRetryOptions } from './service-options.js';
+export type { HealthStatus, HealthState, ServiceHealth } from './health.js';
+export type { ServiceCountersSnapshot } from './service-counters.js';
+export {
+  configureResilience,
+  getAllCircuitBreakerStats,
+  getAllRateLimitStats,
+  getDefaultResilience,
+  getHealthStatus,
+  RateLimited,
+  rateLimited,
+  resetCircuitBreaker,
+  type RateLimitedOptions,
+} from './default-registry.js';

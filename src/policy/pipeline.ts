@@ -1,0 +1,189 @@
+/**
+ * One service's pipeline: retry -> circuit breaker -> rate limiter -> timeout -> call. The breaker
+ * sits outside the limiter so an open circuit spends no rate budget; retry sits outside the
+ * breaker so every attempt is counted by it. Refusals travel as values (a -1 permit, a null lease)
+ * and become errors only here, at the boundary.
+ */
+import { abortReason, sleep } from '../core/abort.js';
+import { classifyError, retryAfterMsOf } from '../core/classify.js';
+import type { Clock } from '../core/clock.js';
+import { type AttemptFailure, RetryExhaustedError } from '../core/errors.js';
+import type { EventChannel, ResilienceEvent } from '../core/events.js';
+import type { FailureKind } from '../core/failure-kinds.js';
+import { CircuitBreaker } from '../breaker/circuit-breaker.js';
+import type { Lease, Usage } from '../limiter/lease.js';
+import type { LimiterStore } from '../limiter/limiter-store.js';
+import type { Priority } from '../limiter/priority.js';
+import { type AcquireOptions, RateLimiter } from '../limiter/rate-limiter.js';
+import { RetryPolicy } from '../retry/retry-policy.js';
+import { Attempt, type AttemptContext } from './attempt-context.js';
+import { runAttempt } from './run-attempt.js';
+import type { ServiceOptions } from './service-options.js';
+import { ServiceCounters } from './service-counters.js';
+
+export interface ExecuteOptions<T = unknown> {
+  /** Estimated tokens of the request (input + output reservation), for token limits. */
+  tokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Default 'normal'; 'critical' bypasses the limiter (still counted). */
+  priority?: Priority;
+  /** Aborting ends the call at once: while queued, during backoff, or in flight. */
+  signal?: AbortSignal;
+  /** Time allowed for the whole call, retries included, in ms from now. */
+  deadlineMs?: number;
+  /** Carried into events and logs. */
+  requestId?: string;
+  /** Real usage from the result, to reconcile the estimate (or call `context.reportUsage`). */
+  usage?: (result: T) => Usage | undefined;
+}
+
+const NO_OPTIONS: ExecuteOptions = {};
+
+export class Pipeline {
+  readonly limiter: RateLimiter | undefined;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly retry: RetryPolicy | undefined;
+  readonly counters = new ServiceCounters();
+  private readonly timeoutMs: number;
+  private readonly shadow: boolean;
+  private readonly maxAttempts: number;
+
+  constructor(
+    readonly service: string,
+    options: ServiceOptions,
+    private readonly clock: Clock,
+    private readonly events: EventChannel<ResilienceEvent>,
+    store: LimiterStore | undefined,
+  ) {
+    const path = `services.${service}`;
+    this.limiter = options.rateLimit ? new RateLimiter({ ...options.rateLimit, name: service, clock, store }) : undefined;
+    this.breaker = options.circuitBreaker === false ? undefined : new CircuitBreaker(service, { ...options.circuitBreaker, clock });
+    this.retry = options.retry === false ? undefined : new RetryPolicy({ ...options.retry, name: service, clock, events });
+    this.timeoutMs = options.timeoutMs ?? Infinity;
+    this.shadow = options.mode === 'shadow';
+    this.maxAttempts = (this.retry?.maxRetries ?? 0) + 1;
+    void path;
+    this.limiter?.events.on((event) => events.emit(event));
+    this.breaker?.onStateChange.on((event) => {
+      this.counters.transitions++;
+      events.emit(event);
+    });
+  }
+
+  async execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortReason(signal);
+    const clock = this.clock;
+    const counters = this.counters;
+    const deadlineAt = options.deadlineMs === undefined ? Infinity : clock.now() + options.deadlineMs;
+    counters.requests++;
+    this.retry?.budget?.recordRequest();
+    let failures: AttemptFailure[] | undefined;
+    let previousDelayMs: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      counters.attempts++;
+      const epoch = this.breaker ? this.permit(options.requestId) : -1;
+      const lease = this.limiter ? await this.admit(options, deadlineAt, epoch) : null;
+      const context = new Attempt(this.service, attempt, signal, options.requestId, lease, this.limiter);
+      const startedAt = clock.now();
+      try {
+        const result = await runAttempt(fn, context, Math.min(this.timeoutMs, deadlineAt - startedAt), signal, clock);
+        if (epoch >= 0) this.breaker!.onSuccess(epoch, clock.now() - startedAt);
+        lease?.release(context.usage ?? options.usage?.(result));
+        counters.succeeded++;
+        return result;
+      } catch (error) {
+        const now = clock.now();
+        // The caller's own abort (or its own timeout signal) says nothing about the provider.
+        if (epoch >= 0) {
+          if (signal?.aborted) this.breaker!.onIgnored(epoch);
+          else this.breaker!.onFailure(epoch, error, now - startedAt);
+        }
+        lease?.release(context.usage);
+        if (signal?.aborted) {
+          counters.recordFailure('aborted');
+          throw abortReason(signal);
+        }
+        const kind = classifyError(error);
+        if (kind === 'rate_limited' && this.limiter) {
+          // One 429 pauses the whole service, so its other callers do not each earn their own.
+          const retryAfterMs = retryAfterMsOf(error, clock.wallTime());
+          if (retryAfterMs !== undefined) this.limiter.applyProviderState({ retryAfterMs });
+        }
+        const decision = this.retry?.decide(attempt, error, { nowMs: now, deadlineAt, lastAttemptDurationMs: now - startedAt, previousDelayMs });
+        this.reportFailure(attempt, kind, error, options.requestId);
+        if (!decision || !decision.retry) {
+          counters.recordFailure(kind);
+          if (!decision || decision.reason === 'not_retryable' || (decision.reason === 'max_retries' && attempt === 1)) throw error;
+          (failures ??= []).push({ attempt, kind, error });
+          throw new RetryExhaustedError(this.service, failures, decision.reason, decision.retryAfterMs);
+        }
+        (failures ??= []).push({ attempt, kind, error, delayMs: decision.delayMs });
+        counters.retries++;
+        if (this.events.hasListeners) {
+          this.events.emit({ type: 'retry_scheduled', service: this.service, at: clock.wallTime(), attempt, delayMs: decision.delayMs, kind, fromRetryAfter: decision.fromRetryAfter, requestId: options.requestId });
+        }
+        previousDelayMs = decision.delayMs;
+        await sleep(clock, decision.delayMs, signal);
+      }
+    }
+  }
+
+  /** A breaker permit, or -1 when there is no call to count (shadow mode let a refused call through). Throws when refused. */
+  private permit(requestId: string | undefined): number {
+    const breaker = this.breaker!;
+    const epoch = breaker.tryAcquirePermit();
+    if (epoch >= 0) return epoch;
+    if (this.shadow) {
+      this.counters.shadowViolations++;
+      this.emitShadow('circuitBreaker', `refused the call (circuit ${breaker.state})`, requestId);
+      return -1;
+    }
+    this.counters.rejectedByBreaker++;
+    this.counters.recordFailure('circuit_open');
+    throw breaker.rejectionError();
+  }
+
+  private async admit(options: ExecuteOptions<never>, deadlineAt: number, epoch: number): Promise<Lease> {
+    const limiter = this.limiter!;
+    const request = options as AcquireOptions;
+    if (this.shadow) {
+      const { lease, wouldHaveWaitedOn } = limiter.admitShadow(request);
+      if (wouldHaveWaitedOn) {
+        this.counters.shadowViolations++;
+        this.emitShadow('rateLimit', `held the request on ${wouldHaveWaitedOn}`, options.requestId);
+      }
+      return lease;
+    }
+    const lease = limiter.tryAcquire(request);
+    if (lease) return lease;
+    try {
+      const remaining = deadlineAt - this.clock.now();
+      return await limiter.acquire(remaining === Infinity ? request : { ...request, maxWaitMs: Math.min(remaining, options.deadlineMs ?? Infinity, limiterMaxWait(request, remaining)) });
+    } catch (error) {
+      // Refused before the call: the breaker's permit is returned unused.
+      if (epoch >= 0) this.breaker!.onIgnored(epoch);
+      this.counters.rejectedByLimiter++;
+      this.counters.recordFailure(classifyError(error));
+      throw error;
+    }
+  }
+
+  private reportFailure(attempt: number, kind: FailureKind, error: unknown, requestId: string | undefined): void {
+    if (!this.events.hasListeners) return;
+    const message = error instanceof Error ? error.message : String(error);
+    const common = { service: this.service, at: this.clock.wallTime(), attempt, maxAttempts: this.maxAttempts, message, requestId };
+    this.events.emit({ type: 'attempt_failed', kind, ...common });
+    if (kind === 'quota_exhausted') this.events.emit({ type: 'quota_exhausted', ...common });
+  }
+
+  private emitShadow(component: 'rateLimit' | 'circuitBreaker', wouldHave: string, requestId: string | undefined): void {
+    if (this.events.hasListeners) this.events.emit({ type: 'shadow_violation', service: this.service, at: this.clock.wallTime(), component, wouldHave, requestId });
+  }
+}
+
+/** The limiter's own maxWaitMs still applies when a deadline is shorter. */
+function limiterMaxWait(request: AcquireOptions, remaining: number): number {
+  return request.maxWaitMs === undefined ? remaining : Math.min(request.maxWaitMs, remaining);
+}

@@ -1,0 +1,132 @@
+/**
+ * `createResilience`: one pipeline per service, their stats and health, and one event stream.
+ *
+ * ```ts
+ * const resilience = createResilience({
+ *   services: { openai: { rateLimit: { requestsPerMinute: 500, tokensPerMinute: 200_000 }, timeoutMs: 30_000 } },
+ * });
+ * const reply = await resilience.execute('openai', ({ signal }) => callOpenAI(request, signal), { tokens: 1_200 });
+ * ```
+ */
+import { type Clock, systemClock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
+import { EventChannel, type ResilienceEvent } from '../core/events.js';
+import { type Logger, type LogLevel, logEvent } from '../core/logger.js';
+import { noUnknownKeys } from '../core/validate.js';
+import type { CircuitBreakerStats } from '../breaker/breaker-stats.js';
+import type { LimiterStore } from '../limiter/limiter-store.js';
+import type { RateLimiterStats } from '../limiter/rate-limiter.js';
+import type { AttemptContext } from './attempt-context.js';
+import { type HealthStatus, healthOf } from './health.js';
+import { type ExecuteOptions, Pipeline } from './pipeline.js';
+import type { ServiceCountersSnapshot } from './service-counters.js';
+import { type ServiceOptions, validateServiceOptions } from './service-options.js';
+
+export interface ResilienceOptions {
+  /** One entry per service (a provider, or any name). */
+  services?: Record<string, ServiceOptions>;
+  /** When set, a service not in `services` is created from these options on first use; otherwise it is an error. */
+  defaults?: ServiceOptions;
+  /** Shared state for the rate limiters (memory by default; Redis to share limits across processes). */
+  store?: LimiterStore;
+  clock?: Clock;
+  /** console, pino, winston... Each event becomes one line. */
+  logger?: Logger;
+  /** Least level logged. Default 'info'. */
+  logLevel?: LogLevel;
+}
+
+export interface ResilienceStats {
+  circuitBreakers: Record<string, CircuitBreakerStats>;
+  rateLimiters: Record<string, RateLimiterStats>;
+  services: Record<string, ServiceCountersSnapshot>;
+}
+
+const KNOWN_OPTIONS = ['services', 'defaults', 'store', 'clock', 'logger', 'logLevel'];
+
+export class Resilience {
+  /** Every event of every service: breaker transitions, retries, waits, rejections. */
+  readonly events = new EventChannel<ResilienceEvent>();
+  private readonly pipelines = new Map<string, Pipeline>();
+  private readonly clock: Clock;
+  private readonly store: LimiterStore | undefined;
+  private readonly defaults: ServiceOptions | undefined;
+
+  constructor(options: ResilienceOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new ConfigError('options', options, 'an object');
+    noUnknownKeys('', options, KNOWN_OPTIONS);
+    this.clock = options.clock ?? systemClock;
+    this.store = options.store;
+    if (options.defaults !== undefined) validateServiceOptions('defaults', options.defaults);
+    this.defaults = options.defaults;
+    if (options.logger) {
+      const { logger, logLevel } = options;
+      this.events.on((event) => logEvent(logger, event, logLevel));
+    }
+    for (const [name, serviceOptions] of Object.entries(options.services ?? {})) this.addService(name, serviceOptions);
+  }
+
+  /** Adds (or replaces) a service's pipeline. */
+  addService(name: string, options: ServiceOptions = {}): void {
+    if (typeof name !== 'string' || name === '') throw new ConfigError('services', name, 'a non-empty service name');
+    validateServiceOptions(`services.${name}`, options);
+    const pipeline = new Pipeline(name, options, this.clock, this.events, this.store);
+    this.pipelines.set(name, pipeline);
+    if (this.events.hasListeners) {
+      const components = (['rateLimit', 'circuitBreaker', 'retry'] as const).filter((c) => (c === 'rateLimit' ? pipeline.limiter : c === 'circuitBreaker' ? pipeline.breaker : pipeline.retry));
+      this.events.emit({ type: 'initialized', service: name, at: this.clock.wallTime(), components: options.timeoutMs ? [...components, 'timeout'] : components });
+    }
+  }
+
+  /** The pipeline of `service`; throws ConfigError for an unknown service (unless `defaults` were given). */
+  pipeline(service: string): Pipeline {
+    const pipeline = this.pipelines.get(service);
+    if (pipeline) return pipeline;
+    if (this.defaults !== undefined && typeof service === 'string' && service !== '') {
+      this.addService(service, this.defaults);
+      return this.pipelines.get(service)!;
+    }
+    throw new ConfigError('service', service, this.pipelines.size ? `one of ${[...this.pipelines.keys()].map((s) => `'${s}'`).join(', ')}` : 'a configured service');
+  }
+
+  /** The names of the configured services, in order. */
+  get services(): string[] {
+    return [...this.pipelines.keys()];
+  }
+
+  /** Runs `fn` through the service's pipeline: retry -> breaker -> limiter -> timeout -> call. */
+  execute<T>(service: string, fn: (context: AttemptContext) => Promise<T> | T, options?: ExecuteOptions<T>): Promise<T> {
+    let pipeline: Pipeline;
+    try {
+      pipeline = this.pipeline(service);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return pipeline.execute(fn, options);
+  }
+
+  /** The seeds' shape: `{ circuitBreakers, rateLimiters }`, plus call counters per service. */
+  getStats(): ResilienceStats {
+    const stats: ResilienceStats = { circuitBreakers: {}, rateLimiters: {}, services: {} };
+    for (const [name, pipeline] of this.pipelines) {
+      if (pipeline.breaker) stats.circuitBreakers[name] = pipeline.breaker.stats();
+      if (pipeline.limiter) stats.rateLimiters[name] = pipeline.limiter.stats();
+      stats.services[name] = pipeline.counters.snapshot();
+    }
+    return stats;
+  }
+
+  getHealthStatus(): HealthStatus {
+    return healthOf(this.pipelines.values());
+  }
+
+  /** Closes the circuit of `service` by hand. */
+  resetCircuitBreaker(service: string): void {
+    this.pipeline(service).breaker?.reset();
+  }
+}
+
+/** Builds the pipelines of every service. */
+export function createResilience(options: ResilienceOptions = {}): Resilience {
+  return new Resilience(options);
+}

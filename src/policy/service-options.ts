@@ -1,0 +1,37 @@
+/** What one service's pipeline is made of, and the check of those options. */
+import { ConfigError } from '../core/errors.js';
+import { noUnknownKeys, oneOf, positiveNumber } from '../core/validate.js';
+import type { CircuitBreakerOptions } from '../breaker/breaker-options.js';
+import type { RateLimiterOptions } from '../limiter/limiter-options.js';
+import type { RetryPolicyOptions } from '../retry/retry-options.js';
+
+/** Retry options of a service (`name`, `clock` and `events` come from the pipeline). */
+export type ServiceRetryOptions = Omit<RetryPolicyOptions, 'name' | 'clock' | 'events'>;
+
+export interface ServiceOptions {
+  /** RateLimiter options, or false for no limiter. Default: none (no limits unless configured). */
+  rateLimit?: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> | false;
+  /** CircuitBreaker options, or false for none. Default: the seeds' breaker (5 failures, 60 s). */
+  circuitBreaker?: Omit<CircuitBreakerOptions, 'clock'> | false;
+  /** Retry options, or false for none. Default: the seeds' backoff (3 retries, 1 s, x2, 60 s cap). */
+  retry?: ServiceRetryOptions | false;
+  /** Time allowed for one attempt, in ms. Default: none. */
+  timeoutMs?: number;
+  /** 'shadow' measures and reports what the limiter and breaker would do, and never blocks. Default 'enforce'. */
+  mode?: 'enforce' | 'shadow';
+}
+
+const KNOWN = ['rateLimit', 'circuitBreaker', 'retry', 'timeoutMs', 'mode'];
+
+export function validateServiceOptions(path: string, options: ServiceOptions): void {
+  if (options === null || typeof options !== 'object') throw new ConfigError(path, options, 'an object of service options');
+  noUnknownKeys(path, options, KNOWN);
+  if (options.timeoutMs !== undefined) positiveNumber(`${path}.timeoutMs`, options.timeoutMs);
+  if (options.mode !== undefined) oneOf(`${path}.mode`, options.mode, ['enforce', 'shadow']);
+  for (const part of ['rateLimit', 'circuitBreaker', 'retry'] as const) {
+    const value = options[part];
+    if (value !== undefined && value !== false && (value === null || typeof value !== 'object')) {
+      throw new ConfigError(`${path}.${part}`, value, 'an object of options, or false to switch it off');
+    }
+  }
+}

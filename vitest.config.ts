@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
-    // Property tests and child-process tests are CPU-bound; two cores on CI.
+    // Child-process and property tests are CPU-bound; CI has two cores.
     pool: 'forks',
-    reporters: ['default'],
+    // On CI, also keep a machine-readable result for .ci/summarize-tests.mjs.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'artifacts/vitest-results.json' }]] : ['default'],
   },
 });

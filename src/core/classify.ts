@@ -110,8 +110,16 @@ export function classifyHttpStatus(status: number, text: string): FailureKind {
   return 'client_error';
 }
 
-/** What kind of failure `error` is. Never throws. */
+/** What kind of failure `error` is. Never throws, even on a hostile error object (throwing getters). */
 export function classifyError(error: unknown): FailureKind {
+  try {
+    return classifyUnsafe(error);
+  } catch {
+    return 'unknown';
+  }
+}
+
+function classifyUnsafe(error: unknown): FailureKind {
   if (error instanceof ResilienceError) return error.kind;
   const e = asObject(error);
   if (!e) return 'unknown';

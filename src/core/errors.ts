@@ -14,6 +14,16 @@ export abstract class ResilienceError extends Error {
   }
 }
 
+/** The message of any thrown value, without ever throwing (null-prototype objects, throwing getters). */
+export function messageOf(error: unknown): string {
+  try {
+    if (error instanceof Error) return error.message;
+    return typeof error === 'string' ? error : Object.prototype.toString.call(error) === '[object Object]' ? describeValue(error) : String(error);
+  } catch {
+    return 'unreadable error';
+  }
+}
+
 /** Renders a configuration value for an error message (no secrets are ever passed here). */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -153,7 +163,7 @@ export class RetryExhaustedError extends ResilienceError {
     readonly retryAfterMs?: number,
   ) {
     const last = attempts[attempts.length - 1];
-    const lastMessage = last?.error instanceof Error ? last.error.message : String(last?.error);
+    const lastMessage = messageOf(last?.error);
     const why =
       reason === 'max_retries'
         ? `gave up after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`

@@ -7,13 +7,24 @@
  * No timers and no per-request state: waits are computed, not polled.
  */
 
-/** Milliseconds until `cost` units fit (0 when they fit now). */
-export function gcraWaitMs(tat: number, intervalMs: number, toleranceMs: number, cost: number, now: number): number {
-  const wait = (tat > now ? tat : now) + cost * intervalMs - toleranceMs - now;
+/**
+ * Milliseconds until `cost` units fit (0 when they fit now). `leadMs` is the expected delay until
+ * the provider's own admission: while our bucket is (nearly) full the provider's is too, and the
+ * refill during that delay is lost on its side, so it is charged here up front.
+ */
+export function gcraWaitMs(tat: number, intervalMs: number, toleranceMs: number, cost: number, now: number, leadMs = 0): number {
+  const start = now + leadMs;
+  const wait = (tat > start ? tat : start) + cost * intervalMs - toleranceMs - now;
   return wait > 0 ? wait : 0;
 }
 
-/** The TAT after charging `cost` units (negative cost refunds, never above a full bucket). */
+/** The TAT after admitting `cost` units (see {@link gcraWaitMs} for `leadMs`). */
+export function gcraAdmit(tat: number, intervalMs: number, cost: number, now: number, leadMs = 0): number {
+  const start = now + leadMs;
+  return (tat > start ? tat : start) + cost * intervalMs;
+}
+
+/** The TAT after a reconciliation of `cost` units (negative cost refunds, never above a full bucket). */
 export function gcraCharge(tat: number, intervalMs: number, cost: number, now: number): number {
   const next = (tat > now ? tat : now) + cost * intervalMs;
   return next > now ? next : now;

@@ -1,7 +1,7 @@
 /** RateLimiter options: defaults, validation, and the store spec they describe. */
 import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
-import { integerAtLeast, noUnknownKeys, positiveNumber } from '../core/validate.js';
+import { integerAtLeast, noUnknownKeys, nonNegativeNumber, positiveNumber } from '../core/validate.js';
 import { DIMENSION_PERIOD_MS, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
 import type { DimensionSpec, LimiterSpec, LimiterStore } from './limiter-store.js';
 
@@ -30,6 +30,13 @@ export interface RateLimiterOptions {
   maxQueue?: number;
   /** A concurrency slot not released within this time is reclaimed (a crashed caller). Default 600 000. */
   leaseTimeoutMs?: number;
+  /**
+   * Expected time from our admission to the provider's (network and client overhead). From a
+   * full bucket the provider's bucket stays full, wasting its refill, until our first request
+   * reaches it; that refill is charged up front so we never run ahead of the provider. Default 0;
+   * the LLM client sets it per provider.
+   */
+  providerDelayMs?: number;
   clock?: Clock;
   /** Where the state lives: memory (default) or a shared store such as Redis. */
   store?: LimiterStore;
@@ -43,7 +50,7 @@ export const LIMITER_DEFAULTS = {
   leaseTimeoutMs: 600_000,
 } as const;
 
-const KNOWN_OPTIONS = [...RATE_DIMENSIONS, 'name', 'maxConcurrent', 'burst', 'maxWaitMs', 'maxQueue', 'leaseTimeoutMs', 'clock', 'store', 'key'];
+const KNOWN_OPTIONS = [...RATE_DIMENSIONS, 'name', 'maxConcurrent', 'burst', 'maxWaitMs', 'maxQueue', 'leaseTimeoutMs', 'providerDelayMs', 'clock', 'store', 'key'];
 
 export interface ResolvedLimiterOptions {
   readonly name: string;
@@ -75,6 +82,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
       dimensions,
       maxConcurrent,
       leaseTimeoutMs: positiveNumber(`${path}.leaseTimeoutMs`, options.leaseTimeoutMs ?? LIMITER_DEFAULTS.leaseTimeoutMs),
+      providerDelayMs: nonNegativeNumber(`${path}.providerDelayMs`, options.providerDelayMs ?? 0),
     },
     maxWaitMs: nonNegativeWait(`${path}.maxWaitMs`, options.maxWaitMs ?? LIMITER_DEFAULTS.maxWaitMs),
     maxQueue: integerAtLeast(`${path}.maxQueue`, options.maxQueue ?? LIMITER_DEFAULTS.maxQueue, 0, { allowInfinity: true }),

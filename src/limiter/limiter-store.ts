@@ -25,6 +25,8 @@ export interface LimiterSpec {
   readonly maxConcurrent: number;
   /** A concurrency slot not released within this time is reclaimed. */
   readonly leaseTimeoutMs: number;
+  /** Expected delay from our admission to the provider's; see RateLimiterOptions.providerDelayMs. */
+  readonly providerDelayMs: number;
 }
 
 /**

@@ -3,7 +3,7 @@
  * slots are pooled records in expiry order (every lease of a limiter has the same timeout, so the
  * oldest is always at the head: reclaiming expired leases is O(1) each, without timers).
  */
-import { gcraCharge, gcraLevel, gcraTatForLevel, gcraWaitMs } from './gcra.js';
+import { gcraAdmit, gcraCharge, gcraLevel, gcraTatForLevel, gcraWaitMs } from './gcra.js';
 import {
   CONCURRENCY_INDEX,
   type LimiterBackend,
@@ -27,6 +27,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private readonly active: number[];
   private readonly maxConcurrent: number;
   private readonly leaseTimeoutMs: number;
+  private readonly leadMs: number;
 
   // Concurrency slots: a pool of records linked in acquisition (= expiry) order.
   private readonly slotExpiresAt: number[] = [];
@@ -53,6 +54,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     }
     this.maxConcurrent = spec.maxConcurrent;
     this.leaseTimeoutMs = spec.leaseTimeoutMs;
+    this.leadMs = spec.providerDelayMs;
   }
 
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number {
@@ -62,7 +64,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
       let worstDimension = -1;
       for (let i = 0; i < this.active.length; i++) {
         const d = this.active[i]!;
-        const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, costs[d]!, now);
+        const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, costs[d]!, now, this.leadMs);
         if (wait > worstWait) {
           worstWait = wait;
           worstDimension = d;
@@ -77,7 +79,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     for (let i = 0; i < this.active.length; i++) {
       const d = this.active[i]!;
       const cost = costs[d]!;
-      this.tat[d] = gcraCharge(this.tat[d]!, this.interval[d]!, cost, now);
+      this.tat[d] = gcraAdmit(this.tat[d]!, this.interval[d]!, cost, now, this.leadMs);
       this.chargedTotal[d] = this.chargedTotal[d]! + cost;
     }
     return slot ? this.takeSlot(now) : NO_SLOT;
@@ -93,7 +95,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     let worst = now < this.pausedUntil ? this.pausedUntil - now : 0;
     for (let i = 0; i < this.active.length; i++) {
       const d = this.active[i]!;
-      const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, costs[d]!, now);
+      const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, costs[d]!, now, this.leadMs);
       if (wait > worst) worst = wait;
     }
     return worst;

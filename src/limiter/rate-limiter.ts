@@ -38,6 +38,11 @@ export interface AcquireOptions {
   maxWaitMs?: number;
   /** Carried into events and logs. */
   requestId?: string;
+  /**
+   * When this request first asked for admission, on the limiter's clock (default: now). A retry
+   * passes its first arrival so it keeps its place ahead of newer requests of its priority.
+   */
+  queuedSince?: number;
 }
 
 /** What the provider's rate-limit headers say (all optional). */
@@ -99,7 +104,8 @@ export class RateLimiter implements LeaseOwner {
   private readonly limit = new Float64Array(DIMENSION_COUNT).fill(Infinity);
   private readonly hasConcurrency: boolean;
   private readonly maxConcurrent: number;
-  private readonly maxWaitMs: number;
+  /** Longest a request may wait for admission, unless it says otherwise. */
+  readonly maxWaitMs: number;
   /** Most requests that may wait at once. */
   readonly maxQueue: number;
   private readonly queue = new WaitQueue(DIMENSION_COUNT);
@@ -152,7 +158,7 @@ export class RateLimiter implements LeaseOwner {
     if (!isPriority(priority) || this.fillCosts(this.scratch, options)) return null;
     const now = this.clock.now();
     if (priority === 'critical') return this.grant(this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, true), priority, now, 0);
-    if (this.queue.size !== 0 && this.queue.hasAtOrAbove(QUEUE_INDEX[priority])) return null;
+    if (this.queue.size !== 0 && this.queue.hasAhead(QUEUE_INDEX[priority], options.queuedSince ?? now)) return null;
     const slot = this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, false);
     return slot === REFUSED ? null : this.grant(slot, priority, now, 0);
   }
@@ -315,7 +321,7 @@ export class RateLimiter implements LeaseOwner {
         costs: Float64Array.from(this.scratch),
         slot: this.hasConcurrency,
         deadline: now + maxWaitMs,
-        enqueuedAt: now,
+        enqueuedAt: options.queuedSince !== undefined && options.queuedSince < now ? options.queuedSince : now,
         requestId,
         resolve: (slot) => {
           if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);

@@ -43,19 +43,28 @@ export class WaitQueue {
     return undefined;
   }
 
-  /** True when a waiter of priority `queue` or higher is queued. */
-  hasAtOrAbove(queue: number): boolean {
-    for (let q = 0; q <= queue; q++) if (this.heads[q]) return true;
-    return false;
+  /** True when a waiter of higher priority, or of the same priority queued since `since` or earlier, is waiting. */
+  hasAhead(queue: number, since: number): boolean {
+    for (let q = 0; q < queue; q++) if (this.heads[q]) return true;
+    const head = this.heads[queue];
+    return head !== undefined && head.enqueuedAt <= since;
   }
 
+  /**
+   * Queues `waiter` in arrival order within its priority. A retry carries its first arrival
+   * (`enqueuedAt` in the past), so it takes its place among older waiters instead of the back
+   * (resilience4j#336). New arrivals go straight to the tail; the scan from the tail is short.
+   */
   push(waiter: Waiter): void {
     const q = waiter.queue;
-    waiter.prev = this.tails[q];
-    waiter.next = undefined;
-    if (waiter.prev) waiter.prev.next = waiter;
+    let after = this.tails[q];
+    while (after && after.enqueuedAt > waiter.enqueuedAt) after = after.prev;
+    waiter.prev = after;
+    waiter.next = after ? after.next : this.heads[q];
+    if (after) after.next = waiter;
     else this.heads[q] = waiter;
-    this.tails[q] = waiter;
+    if (waiter.next) waiter.next.prev = waiter;
+    else this.tails[q] = waiter;
     this.counts[q]!++;
     this.size++;
     this.addCosts(waiter, 1);

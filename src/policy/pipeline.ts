@@ -9,7 +9,6 @@ import { classifyError, retryAfterMsOf } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { type AttemptFailure, RetryExhaustedError } from '../core/errors.js';
 import type { EventChannel, ResilienceEvent } from '../core/events.js';
-import type { FailureKind } from '../core/failure-kinds.js';
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import type { Lease, Usage } from '../limiter/lease.js';
 import type { LimiterStore } from '../limiter/limiter-store.js';
@@ -32,6 +31,8 @@ export interface ExecuteOptions<T = unknown> {
   signal?: AbortSignal;
   /** Time allowed for the whole call, retries included, in ms from now. */
   deadlineMs?: number;
+  /** Overrides the limiter's maxWaitMs for this call. */
+  maxWaitMs?: number;
   /** Carried into events and logs. */
   requestId?: string;
   /** Real usage from the result, to reconcile the estimate (or call `context.reportUsage`). */
@@ -43,11 +44,11 @@ const NO_OPTIONS: ExecuteOptions = {};
 export class Pipeline {
   readonly limiter: RateLimiter | undefined;
   readonly breaker: CircuitBreaker | undefined;
-  readonly retry: RetryPolicy | undefined;
+  /** Always present: `retry: false` is a policy of no retries, so failures are reported the same way. */
+  readonly retry: RetryPolicy;
   readonly counters = new ServiceCounters();
   private readonly timeoutMs: number;
   private readonly shadow: boolean;
-  private readonly maxAttempts: number;
 
   constructor(
     readonly service: string,
@@ -56,14 +57,12 @@ export class Pipeline {
     private readonly events: EventChannel<ResilienceEvent>,
     store: LimiterStore | undefined,
   ) {
-    const path = `services.${service}`;
     this.limiter = options.rateLimit ? new RateLimiter({ ...options.rateLimit, name: service, clock, store }) : undefined;
     this.breaker = options.circuitBreaker === false ? undefined : new CircuitBreaker(service, { ...options.circuitBreaker, clock });
-    this.retry = options.retry === false ? undefined : new RetryPolicy({ ...options.retry, name: service, clock, events });
+    const retry = options.retry === false ? { maxRetries: 0, budget: false as const } : options.retry;
+    this.retry = new RetryPolicy({ ...retry, name: service, clock, events });
     this.timeoutMs = options.timeoutMs ?? Infinity;
     this.shadow = options.mode === 'shadow';
-    this.maxAttempts = (this.retry?.maxRetries ?? 0) + 1;
-    void path;
     this.limiter?.events.on((event) => events.emit(event));
     this.breaker?.onStateChange.on((event) => {
       this.counters.transitions++;
@@ -73,18 +72,22 @@ export class Pipeline {
 
   async execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {
     const { signal } = options;
-    if (signal?.aborted) throw abortReason(signal);
     const clock = this.clock;
     const counters = this.counters;
-    const deadlineAt = options.deadlineMs === undefined ? Infinity : clock.now() + options.deadlineMs;
     counters.requests++;
-    this.retry?.budget?.recordRequest();
+    if (signal?.aborted) {
+      counters.recordFailure('aborted');
+      throw abortReason(signal);
+    }
+    const arrivedAt = clock.now();
+    const deadlineAt = options.deadlineMs === undefined ? Infinity : arrivedAt + options.deadlineMs;
+    this.retry.budget?.recordRequest();
     let failures: AttemptFailure[] | undefined;
     let previousDelayMs: number | undefined;
     for (let attempt = 1; ; attempt++) {
       counters.attempts++;
       const epoch = this.breaker ? this.permit(options.requestId) : -1;
-      const lease = this.limiter ? await this.admit(options, deadlineAt, epoch) : null;
+      const lease = this.limiter ? await this.admit(options, deadlineAt, epoch, attempt === 1 ? undefined : arrivedAt) : null;
       const context = new Attempt(this.service, attempt, signal, options.requestId, lease, this.limiter);
       const startedAt = clock.now();
       try {
@@ -111,21 +114,23 @@ export class Pipeline {
           const retryAfterMs = retryAfterMsOf(error, clock.wallTime());
           if (retryAfterMs !== undefined) this.limiter.applyProviderState({ retryAfterMs });
         }
-        const decision = this.retry?.decide(attempt, error, { nowMs: now, deadlineAt, lastAttemptDurationMs: now - startedAt, previousDelayMs });
-        this.reportFailure(attempt, kind, error, options.requestId);
-        if (!decision || !decision.retry) {
+        const decision = this.retry.decide(attempt, error, { nowMs: now, deadlineAt, lastAttemptDurationMs: now - startedAt, previousDelayMs });
+        this.retry.reportFailure(attempt, kind, error, options.requestId);
+        if (!decision.retry) {
           counters.recordFailure(kind);
-          if (!decision || decision.reason === 'not_retryable' || (decision.reason === 'max_retries' && attempt === 1)) throw error;
+          // A single attempt with nothing more to say is reported by its own error.
+          if (decision.reason === 'not_retryable' || (decision.reason === 'max_retries' && attempt === 1)) throw error;
           (failures ??= []).push({ attempt, kind, error });
           throw new RetryExhaustedError(this.service, failures, decision.reason, decision.retryAfterMs);
         }
         (failures ??= []).push({ attempt, kind, error, delayMs: decision.delayMs });
         counters.retries++;
-        if (this.events.hasListeners) {
-          this.events.emit({ type: 'retry_scheduled', service: this.service, at: clock.wallTime(), attempt, delayMs: decision.delayMs, kind, fromRetryAfter: decision.fromRetryAfter, requestId: options.requestId });
-        }
+        this.retry.reportRetry(attempt, decision, options.requestId);
         previousDelayMs = decision.delayMs;
-        await sleep(clock, decision.delayMs, signal);
+        await sleep(clock, decision.delayMs, signal).catch((abort: unknown) => {
+          counters.recordFailure('aborted');
+          throw abort;
+        });
       }
     }
   }
@@ -145,9 +150,10 @@ export class Pipeline {
     throw breaker.rejectionError();
   }
 
-  private async admit(options: ExecuteOptions<never>, deadlineAt: number, epoch: number): Promise<Lease> {
+  private async admit(options: ExecuteOptions<never>, deadlineAt: number, epoch: number, queuedSince: number | undefined): Promise<Lease> {
     const limiter = this.limiter!;
-    const request = options as AcquireOptions;
+    // A retry keeps the place of its first arrival in the queue (resilience4j#336).
+    const request: AcquireOptions = queuedSince === undefined ? options : { ...options, queuedSince };
     if (this.shadow) {
       const { lease, wouldHaveWaitedOn } = limiter.admitShadow(request);
       if (wouldHaveWaitedOn) {
@@ -159,8 +165,10 @@ export class Pipeline {
     const lease = limiter.tryAcquire(request);
     if (lease) return lease;
     try {
+      // The wait for admission also ends at the call's deadline.
       const remaining = deadlineAt - this.clock.now();
-      return await limiter.acquire(remaining === Infinity ? request : { ...request, maxWaitMs: Math.min(remaining, options.deadlineMs ?? Infinity, limiterMaxWait(request, remaining)) });
+      const maxWaitMs = request.maxWaitMs ?? limiter.maxWaitMs;
+      return await limiter.acquire(remaining >= maxWaitMs ? request : { ...request, maxWaitMs: Math.max(0, remaining) });
     } catch (error) {
       // Refused before the call: the breaker's permit is returned unused.
       if (epoch >= 0) this.breaker!.onIgnored(epoch);
@@ -170,20 +178,7 @@ export class Pipeline {
     }
   }
 
-  private reportFailure(attempt: number, kind: FailureKind, error: unknown, requestId: string | undefined): void {
-    if (!this.events.hasListeners) return;
-    const message = error instanceof Error ? error.message : String(error);
-    const common = { service: this.service, at: this.clock.wallTime(), attempt, maxAttempts: this.maxAttempts, message, requestId };
-    this.events.emit({ type: 'attempt_failed', kind, ...common });
-    if (kind === 'quota_exhausted') this.events.emit({ type: 'quota_exhausted', ...common });
-  }
-
   private emitShadow(component: 'rateLimit' | 'circuitBreaker', wouldHave: string, requestId: string | undefined): void {
     if (this.events.hasListeners) this.events.emit({ type: 'shadow_violation', service: this.service, at: this.clock.wallTime(), component, wouldHave, requestId });
   }
-}
-
-/** The limiter's own maxWaitMs still applies when a deadline is shorter. */
-function limiterMaxWait(request: AcquireOptions, remaining: number): number {
-  return request.maxWaitMs === undefined ? remaining : Math.min(request.maxWaitMs, remaining);
 }

@@ -73,7 +73,7 @@ export class Resilience {
     const pipeline = new Pipeline(name, options, this.clock, this.events, this.store);
     this.pipelines.set(name, pipeline);
     if (this.events.hasListeners) {
-      const components = (['rateLimit', 'circuitBreaker', 'retry'] as const).filter((c) => (c === 'rateLimit' ? pipeline.limiter : c === 'circuitBreaker' ? pipeline.breaker : pipeline.retry));
+      const components = (['rateLimit', 'circuitBreaker', 'retry'] as const).filter((c) => (c === 'rateLimit' ? pipeline.limiter : c === 'circuitBreaker' ? pipeline.breaker : pipeline.retry.maxRetries > 0));
       this.events.emit({ type: 'initialized', service: name, at: this.clock.wallTime(), components: options.timeoutMs ? [...components, 'timeout'] : components });
     }
   }

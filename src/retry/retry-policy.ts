@@ -6,7 +6,7 @@
 import { abortReason, sleep } from '../core/abort.js';
 import { classifyError, retryAfterMsOf } from '../core/classify.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { type AttemptFailure, ConfigError, RetryExhaustedError, type RetryStopReason } from '../core/errors.js';
+import { type AttemptFailure, ConfigError, messageOf, RetryExhaustedError, type RetryStopReason } from '../core/errors.js';
 import { EventChannel, type ResilienceEvent } from '../core/events.js';
 import { FAILURE_POLICIES, type FailureKind } from '../core/failure-kinds.js';
 import { type RandomSource, nextBackoffDelayMs } from './backoff.js';
@@ -133,10 +133,7 @@ export class RetryPolicy {
           throw new RetryExhaustedError(this.name, failures, decision.reason, decision.retryAfterMs);
         }
         failures.push({ attempt, kind: decision.kind, error, delayMs: decision.delayMs });
-        if (this.events.hasListeners) {
-          const { delayMs, kind, fromRetryAfter } = decision;
-          this.events.emit({ type: 'retry_scheduled', service: this.name, at: this.clock.wallTime(), attempt, delayMs, kind, fromRetryAfter });
-        }
+        this.reportRetry(attempt, decision);
         previousDelayMs = decision.delayMs;
         await sleep(this.clock, decision.delayMs, signal);
       }
@@ -148,18 +145,18 @@ export class RetryPolicy {
     return this.retryOn ? this.retryOn(error, kind) === true : FAILURE_POLICIES[kind].retryable;
   }
 
-  private reportFailure(attempt: number, kind: FailureKind, error: unknown): void {
+  /** Emits `attempt_failed` (and `quota_exhausted` for a quota error) for a failed attempt. */
+  reportFailure(attempt: number, kind: FailureKind, error: unknown, requestId?: string): void {
     if (!this.events.hasListeners) return;
-    const common = { service: this.name, at: this.clock.wallTime(), attempt, maxAttempts: this.maxRetries + 1, message: messageOf(error) };
+    const common = { service: this.name, at: this.clock.wallTime(), attempt, maxAttempts: this.maxRetries + 1, message: messageOf(error), requestId };
     this.events.emit({ type: 'attempt_failed', kind, ...common });
     if (kind === 'quota_exhausted') this.events.emit({ type: 'quota_exhausted', ...common });
   }
-}
 
-function messageOf(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return 'unreadable error';
+  /** Emits `retry_scheduled` for a decision to retry. */
+  reportRetry(attempt: number, decision: Extract<RetryDecision, { retry: true }>, requestId?: string): void {
+    if (!this.events.hasListeners) return;
+    const { delayMs, kind, fromRetryAfter } = decision;
+    this.events.emit({ type: 'retry_scheduled', service: this.name, at: this.clock.wallTime(), attempt, delayMs, kind, fromRetryAfter, requestId });
   }
 }

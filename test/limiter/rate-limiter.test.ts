@@ -396,3 +396,30 @@ describe('RateLimiter: bad input', () => {
     await expect(limiter.acquire({ tokens: Number.NaN })).rejects.toBeInstanceOf(ConfigError);
   });
 });
+
+describe('RateLimiter: fairness of retries', () => {
+  it('a retried request keeps its place ahead of newer ones (resilience4j#336)', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ requestsPerMinute: 60, burst: { requestsPerMinute: 1 }, clock, maxWaitMs: 60_000 });
+    await limiter.acquire();
+    const order: string[] = [];
+    void limiter.acquire().then(() => order.push('first (t=0)'));
+    await clock.advanceAsync(100);
+    void limiter.acquire().then(() => order.push('newer (t=100)'));
+    await clock.advanceAsync(100);
+    // A retry of a request that first arrived at t=50 comes back at t=200.
+    void limiter.acquire({ queuedSince: 50 }).then(() => order.push('retry (first arrived t=50)'));
+    await clock.advanceAsync(5000);
+    expect(order).toEqual(['first (t=0)', 'retry (first arrived t=50)', 'newer (t=100)']);
+  });
+
+  it('a retry older than every waiter of its priority may go first; a newcomer may not barge', async () => {
+    const clock = new ManualClock({ startMs: 1000 });
+    const limiter = new RateLimiter({ tokensPerMinute: 1000, clock, maxWaitMs: 60_000 });
+    await limiter.acquire({ tokens: 900 });
+    void limiter.acquire({ tokens: 500 }); // waits for the refill, at the head of 'normal'
+    await clock.advanceAsync(10);
+    expect(limiter.tryAcquire({ tokens: 50 })).toBeNull(); // fits, but a waiter came first
+    expect(limiter.tryAcquire({ tokens: 50, queuedSince: 500 })).not.toBeNull(); // first arrived before that waiter
+  });
+});

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/**
+ * The `llm-resilience` command. Until the simulation lands, `demo` (the default) runs a short,
+ * real demonstration of the engine.
+ */
+import { runDemo } from './demo.js';
+
+const USAGE = `Usage: llm-resilience <command>
+
+Commands:
+  demo [--json]   A short, real run of the engine: rate limits, priorities, a provider outage
+                  that opens a circuit, retries with backoff and retry-after (about 10 s).
+  help            This text.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'demo', ...rest] = argv;
+  switch (command) {
+    case 'demo':
+      return runDemo({ json: rest.includes('--json') });
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`Unknown command '${command}'.\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

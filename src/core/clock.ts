@@ -92,13 +92,7 @@ export class ManualClock implements Clock {
   /** Moves time forward by `ms`, firing due timers synchronously, each at its own due time. */
   advance(ms: number): void {
     const target = this.current + ms;
-    for (;;) {
-      const next = this.timers[0];
-      if (!next || next.dueAt > target) break;
-      this.timers.shift();
-      if (next.dueAt > this.current) this.current = next.dueAt;
-      next.callback();
-    }
+    while (this.fireNextDue(target));
     this.current = target;
   }
 
@@ -109,16 +103,19 @@ export class ManualClock implements Clock {
   async advanceAsync(ms: number): Promise<void> {
     const target = this.current + ms;
     await flushMicrotasks();
-    for (;;) {
-      const next = this.timers[0];
-      if (!next || next.dueAt > target) break;
-      this.timers.shift();
-      if (next.dueAt > this.current) this.current = next.dueAt;
-      next.callback();
-      await flushMicrotasks();
-    }
+    while (this.fireNextDue(target)) await flushMicrotasks();
     this.current = target;
     await flushMicrotasks();
+  }
+
+  /** Fires the next timer due by `target`, at its own time; false when there is none. */
+  private fireNextDue(target: number): boolean {
+    const next = this.timers[0];
+    if (!next || next.dueAt > target) return false;
+    this.timers.shift();
+    if (next.dueAt > this.current) this.current = next.dueAt;
+    next.callback();
+    return true;
   }
 }
 

@@ -287,12 +287,22 @@ export class RateLimiter implements LeaseOwner {
     this.counters.admitted++;
     this.requestsWindow.add(1, now);
     this.tokensWindow.add(costs[1]!, now);
-    let chargedAfter: Float64Array | undefined;
-    if (this.tracksCharges) {
-      chargedAfter = new Float64Array(4);
-      for (let d = 0; d < 4; d++) chargedAfter[d] = this.backend.charged(d);
-    }
-    return new Lease(this, slot === NO_SLOT ? -1 : slot, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs, chargedAfter);
+    const b = this.backend;
+    const tracked = this.tracksCharges;
+    return new Lease(
+      this,
+      slot === NO_SLOT ? -1 : slot,
+      costs[1]!,
+      costs[2]!,
+      costs[3]!,
+      priority,
+      now,
+      waitedMs,
+      tracked ? b.charged(0) : NaN,
+      tracked ? b.charged(1) : NaN,
+      tracked ? b.charged(2) : NaN,
+      tracked ? b.charged(3) : NaN,
+    );
   }
 
   private enqueue(priority: Priority, queueIndex: number, options: AcquireOptions, now: number): Promise<Lease> {
@@ -424,12 +434,15 @@ export class RateLimiter implements LeaseOwner {
     }
     const intervalMs = dimension.intervalMs * (dimension.limit / this.limit[index]!);
     let target: number;
+    let unseenKnown = false;
     if (remaining !== undefined && Number.isFinite(remaining) && remaining >= 0) {
       target = remaining;
-      if (lease?.chargedAfter && index <= 3) {
+      const chargedAfter = lease && index <= 3 ? lease.chargedAfter(index) : NaN;
+      if (lease && !Number.isNaN(chargedAfter)) {
         // The provider's figure dates from this lease's admission: add the refill since, and take
         // off what we admitted after it, which the provider had not seen.
-        target += (now - lease.admittedAt) / intervalMs - (this.backend.charged(index) - lease.chargedAfter[index]!);
+        target += (now - lease.admittedAt) / intervalMs - (this.backend.charged(index) - chargedAfter);
+        unseenKnown = true;
       }
     } else if (resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0) {
       target = this.burst[index]! - resetMs / intervalMs;
@@ -438,7 +451,7 @@ export class RateLimiter implements LeaseOwner {
     }
     const level = this.backend.level(index, now);
     // Lower always; raise only with a lease, when what the provider has not seen is known.
-    if (target < level || (lease?.chargedAfter && target > level)) this.backend.setLevel(index, target, now);
+    if (target < level || (unseenKnown && target > level)) this.backend.setLevel(index, target, now);
   }
 
   private pick(indices: readonly number[]): DimensionSpec | undefined {

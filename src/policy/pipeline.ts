@@ -87,7 +87,9 @@ export class Pipeline {
     for (let attempt = 1; ; attempt++) {
       counters.attempts++;
       const epoch = this.breaker ? this.permit(options.requestId) : -1;
-      const lease = this.limiter ? await this.admit(options, deadlineAt, epoch, attempt === 1 ? undefined : arrivedAt) : null;
+      // The common case (admitted at once) stays synchronous: no promise, no extra turn.
+      const request: AcquireOptions = attempt === 1 ? options : { ...options, queuedSince: arrivedAt };
+      const lease = this.limiter ? (this.shadow ? this.admitShadow(request) : this.limiter.tryAcquire(request)) ?? (await this.waitForAdmission(request, deadlineAt, epoch)) : null;
       const context = new Attempt(this.service, attempt, signal, options.requestId, lease, this.limiter);
       const startedAt = clock.now();
       try {
@@ -150,20 +152,19 @@ export class Pipeline {
     throw breaker.rejectionError();
   }
 
-  private async admit(options: ExecuteOptions<never>, deadlineAt: number, epoch: number, queuedSince: number | undefined): Promise<Lease> {
-    const limiter = this.limiter!;
-    // A retry keeps the place of its first arrival in the queue (resilience4j#336).
-    const request: AcquireOptions = queuedSince === undefined ? options : { ...options, queuedSince };
-    if (this.shadow) {
-      const { lease, wouldHaveWaitedOn } = limiter.admitShadow(request);
-      if (wouldHaveWaitedOn) {
-        this.counters.shadowViolations++;
-        this.emitShadow('rateLimit', `held the request on ${wouldHaveWaitedOn}`, options.requestId);
-      }
-      return lease;
+  /** Shadow mode: admitted whatever happens; what enforcing would have done is reported. */
+  private admitShadow(request: AcquireOptions): Lease {
+    const { lease, wouldHaveWaitedOn } = this.limiter!.admitShadow(request);
+    if (wouldHaveWaitedOn) {
+      this.counters.shadowViolations++;
+      this.emitShadow('rateLimit', `held the request on ${wouldHaveWaitedOn}`, request.requestId);
     }
-    const lease = limiter.tryAcquire(request);
-    if (lease) return lease;
+    return lease;
+  }
+
+  /** Waits in the limiter's queue (a retry keeps the place of its first arrival, resilience4j#336). */
+  private async waitForAdmission(request: AcquireOptions, deadlineAt: number, epoch: number): Promise<Lease> {
+    const limiter = this.limiter!;
     try {
       // The wait for admission also ends at the call's deadline.
       const remaining = deadlineAt - this.clock.now();

@@ -7,3 +7,5 @@ export * from './limiter/index.js';
 export * from './breaker/index.js';
 export * from './retry/index.js';
 export * from './policy/index.js';
+export * from './providers/index.js';
+export * from './client/index.js';

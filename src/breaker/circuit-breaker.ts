@@ -106,14 +106,22 @@ export class CircuitBreaker {
     return new CircuitBreakerError(this.name, retryAfterMs, this.current === 'closed' ? 'open' : this.current);
   }
 
-  /** A permitted call succeeded after `durationMs`. */
-  onSuccess(epoch: number, durationMs: number): void {
+  /**
+   * Whether outcomes need the time and the call's duration (failure-ratio or slow-call mode). When
+   * false, the pipeline need not read the clock after a call: `durationMs` is ignored.
+   */
+  get usesCallTiming(): boolean {
+    return this.policies.usesTime;
+  }
+
+  /** A permitted call succeeded after `durationMs` (`nowMs`: the clock's reading at the end, if the caller has it). */
+  onSuccess(epoch: number, durationMs: number, nowMs?: number): void {
     this.totalSuccesses++;
     if (epoch !== this.epoch) return;
     this.consecutiveFailures = 0;
     if (this.current === 'closed') {
       this.successesInState++;
-      this.recordClosed(false, durationMs);
+      this.recordClosed(false, durationMs, nowMs);
     } else if (this.current === 'half_open') {
       this.probes.finish();
       const slowCallDurationMs = this.options.slowCallDurationMs;
@@ -207,14 +215,19 @@ export class CircuitBreaker {
     };
   }
 
-  private recordClosed(failed: boolean, durationMs: number): void {
-    const now = this.clock.now();
+  private recordClosed(failed: boolean, durationMs: number, nowMs?: number): void {
+    // Consecutive mode needs no time to weigh an outcome: the clock is read only if it trips.
+    const timed = nowMs !== undefined || this.policies.usesTime;
+    const now = nowMs ?? (timed ? this.clock.now() : 0);
     const { failures, slowCalls } = this.policies;
     const failuresTrip = failures.record(now, failed, durationMs);
     const slowCallsTrip = slowCalls !== undefined && slowCalls.record(now, failed, durationMs);
-    if (failuresTrip) this.transition('open', failures.reason, failures.weighed(now), now);
-    else if (slowCallsTrip) this.transition('open', 'slow_calls', slowCalls.weighed(now), now);
+    if (!failuresTrip && !slowCallsTrip) return;
+    const at = timed ? now : this.clock.now();
+    if (failuresTrip) this.transition('open', failures.reason, failures.weighed(at), at);
+    else this.transition('open', 'slow_calls', slowCalls!.weighed(at), at);
   }
+
 
   /**
    * Makes the transitions time has made due: a hung probe re-opens, an elapsed open time half-opens.

@@ -106,6 +106,8 @@ export interface TripPolicies {
   /** Consecutive failures, or the failure ratio when `failureRatio` is set. */
   readonly failures: TripPolicy;
   readonly slowCalls: SlowCallPolicy | undefined;
+  /** Whether recording an outcome needs the time (rolling windows) or its duration (slow calls). */
+  readonly usesTime: boolean;
 }
 
 /** Builds the policies the options ask for. */
@@ -118,5 +120,6 @@ export function createTripPolicies(options: ResolvedBreakerOptions): TripPolicie
         : new FailureRatioPolicy(samplingWindowMs, failureRatio, minimumThroughput),
     slowCalls:
       slowCallDurationMs === undefined ? undefined : new SlowCallPolicy(slowCallDurationMs, samplingWindowMs, options.slowCallRatio, minimumThroughput),
+    usesTime: failureRatio !== undefined || slowCallDurationMs !== undefined,
   };
 }

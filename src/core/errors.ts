@@ -176,3 +176,37 @@ export class RetryExhaustedError extends ResilienceError {
     this.kind = last?.kind ?? 'unknown';
   }
 }
+
+/** One provider's failure, as kept by {@link AllProvidersFailedError}. */
+export interface ProviderFailureRecord {
+  readonly provider: string;
+  readonly kind: FailureKind;
+  readonly error: unknown;
+}
+
+/** Every candidate provider failed (or was skipped); each one's cause is kept. */
+export class AllProvidersFailedError extends ResilienceError {
+  readonly kind: FailureKind;
+  constructor(readonly failures: readonly ProviderFailureRecord[]) {
+    super(
+      failures.length === 0
+        ? 'No provider could serve the request: none is configured and available'
+        : `All providers failed: ${failures.map((f) => `${f.provider} (${f.kind}: ${messageOf(f.error)})`).join('; ')}`,
+      { cause: failures[failures.length - 1]?.error },
+    );
+    this.kind = failures[failures.length - 1]?.kind ?? 'unknown';
+  }
+}
+
+/** A stream failed after part of the answer had reached the caller: it is not retried or resumed. */
+export class StreamInterruptedError extends ResilienceError {
+  readonly kind = 'stream_interrupted' as const;
+  constructor(
+    readonly provider: string,
+    /** Characters of content delivered before the failure. */
+    readonly deliveredChars: number,
+    cause: unknown,
+  ) {
+    super(`The stream from '${provider}' broke after ${deliveredChars} characters of content: ${messageOf(cause)}`, { cause });
+  }
+}

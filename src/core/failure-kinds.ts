@@ -27,8 +27,10 @@ export type FailureKind =
   | 'limiter_rejected'
   /** The shared store (Redis) failed: never a rate limit. */
   | 'store'
-  /** An error event inside a stream that had started. */
+  /** A stream that failed before its first content (an error event, a cut, no terminator): may be retried. */
   | 'stream_error'
+  /** A stream that failed after content reached the caller: never retried, never silently ended. */
+  | 'stream_interrupted'
   | 'config'
   | 'unknown';
 
@@ -64,6 +66,7 @@ export const FAILURE_POLICIES: Readonly<Record<FailureKind, FailurePolicy>> = {
   limiter_rejected: policy(false, false, true),
   store: policy(false, false, true),
   stream_error: policy(true, true, true),
+  stream_interrupted: policy(false, true, false),
   config: policy(false, false, false),
   // An error we cannot read (a bug in the caller's function, an unknown client): the seeds retry
   // every exception, and a service that keeps throwing them is treated as unhealthy.

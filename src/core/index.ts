@@ -1,5 +1,6 @@
 export { ManualClock, systemClock, flushMicrotasks, type Clock, type TimerHandle } from './clock.js';
 export {
+  AllProvidersFailedError,
   AttemptTimeoutError,
   CircuitBreakerError,
   ConfigError,
@@ -8,7 +9,9 @@ export {
   RateLimitExceededError,
   ResilienceError,
   RetryExhaustedError,
+  StreamInterruptedError,
   type AttemptFailure,
+  type ProviderFailureRecord,
   type RateLimitRejection,
   type RetryStopReason,
 } from './errors.js';
@@ -18,3 +21,4 @@ export { readHeader, retryAfterMsFromHeaders, type HeaderSource } from './retry-
 export { EventChannel, type CircuitState, type Disposable, type ResilienceEvent, type ResilienceEventType } from './events.js';
 export { formatEvent, logEvent, type Logger, type LogLevel } from './logger.js';
 export { sleep } from './abort.js';
+export { redactSecrets } from './redact.js';

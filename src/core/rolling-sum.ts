@@ -7,8 +7,12 @@ export class RollingSum {
   private readonly buckets: Float64Array;
   private readonly bucketMs: number;
   private total = 0;
-  /** Index of the bucket `currentBucketStart` belongs to (absolute bucket number). */
+  /** Absolute number of the current bucket (time / bucketMs). */
   private currentBucket = -Infinity;
+  /** Its index in `buckets`, kept as a small integer so the hot path does no floating-point modulo. */
+  private currentSlot = 0;
+  /** When the next bucket starts: until then, an update is a comparison and an add. */
+  private nextBucketAt = -Infinity;
 
   constructor(windowMs: number, bucketCount: number) {
     this.buckets = new Float64Array(bucketCount);
@@ -17,7 +21,7 @@ export class RollingSum {
 
   add(value: number, now: number): void {
     this.advance(now);
-    const slot = mod(this.currentBucket, this.buckets.length);
+    const slot = this.currentSlot;
     this.buckets[slot] = this.buckets[slot]! + value;
     this.total += value;
   }
@@ -30,6 +34,7 @@ export class RollingSum {
   }
 
   private advance(now: number): void {
+    if (now < this.nextBucketAt) return;
     const bucket = Math.floor(now / this.bucketMs);
     if (bucket <= this.currentBucket) return;
     const length = this.buckets.length;
@@ -44,6 +49,8 @@ export class RollingSum {
       }
     }
     this.currentBucket = bucket;
+    this.currentSlot = mod(bucket, length);
+    this.nextBucketAt = (bucket + 1) * this.bucketMs;
   }
 }
 

@@ -20,7 +20,8 @@ export class Lease {
   /** @internal */
   constructor(
     /** @internal */ readonly owner: LeaseOwner,
-    /** @internal */ readonly slotId: number,
+    /** @internal Concurrency slot index, or -1 for none. */ readonly slotIndex: number,
+    /** @internal The slot's generation at admission: a stale release is ignored. */ readonly slotGeneration: number,
     /** Estimated tokens charged at admission. */
     readonly tokens: number,
     readonly inputTokens: number,

@@ -37,7 +37,8 @@ export interface LimiterBackend {
   /**
    * Admits `costs` (indexed like RATE_DIMENSIONS) and, when `slot`, one concurrency slot, all at
    * once or not at all. `force` admits regardless (critical priority): usage is still counted.
-   * Returns the slot id (>= 0), NO_SLOT when admitted without one, or REFUSED.
+   * Returns the slot's index (>= 0; its generation is then in `lastSlotGeneration`), NO_SLOT when
+   * admitted without one, or REFUSED.
    */
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number;
   /** After REFUSED: ms until the refused request could fit on rate dimensions (0 when only concurrency held it). */
@@ -48,8 +49,10 @@ export interface LimiterBackend {
   waitForCostsMs(costs: Float64Array, now: number): number;
   /** Reconciles usage: positive deltas debit, negative deltas refund (never above a full bucket). */
   adjust(deltas: Float64Array, now: number): void;
-  /** Frees a concurrency slot; a stale or unknown id is ignored (release is idempotent). */
-  releaseSlot(slotId: number): boolean;
+  /** Generation of the slot taken by the last admission: a slot is named by (index, generation). */
+  readonly lastSlotGeneration: number;
+  /** Frees a concurrency slot; a stale generation or unknown index is ignored (release is idempotent). */
+  releaseSlot(index: number, generation: number): boolean;
   /** Ms until the oldest held slot expires (Infinity when none). */
   nextSlotExpiryMs(now: number): number;
   /** Units available now in a dimension (can be negative after a debit). */

@@ -15,7 +15,7 @@ import {
 } from './limiter-store.js';
 import { RATE_DIMENSIONS } from './dimensions.js';
 
-const SLOT_INDEX_BITS = 2 ** 22;
+/** Generations wrap here: small integers keep slot bookkeeping on V8's fast integer path. */
 const MAX_GENERATION = 2 ** 30;
 
 export class MemoryLimiterBackend implements LimiterBackend {
@@ -39,6 +39,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private tail = -1;
 
   inFlight = 0;
+  lastSlotGeneration = 0;
   expiredSlots = 0;
   pausedUntil = -Infinity;
   refusalWaitMs = 0;
@@ -152,14 +153,12 @@ export class MemoryLimiterBackend implements LimiterBackend {
     else this.head = index;
     this.tail = index;
     this.inFlight++;
-    return this.slotGeneration[index]! * SLOT_INDEX_BITS + index;
+    this.lastSlotGeneration = this.slotGeneration[index]!;
+    return index;
   }
 
-  releaseSlot(slotId: number): boolean {
-    if (slotId < 0) return false;
-    const index = slotId % SLOT_INDEX_BITS;
-    const generation = (slotId - index) / SLOT_INDEX_BITS;
-    if (index >= this.slotGeneration.length || this.slotGeneration[index] !== generation) return false;
+  releaseSlot(index: number, generation: number): boolean {
+    if (index < 0 || index >= this.slotGeneration.length || this.slotGeneration[index] !== generation) return false;
     this.freeSlot(index);
     return true;
   }
@@ -172,7 +171,8 @@ export class MemoryLimiterBackend implements LimiterBackend {
     if (next >= 0) this.slotPrev[next] = prev;
     else this.tail = prev;
     // A new generation makes every copy of the old id stale: releasing twice is harmless.
-    this.slotGeneration[index] = (this.slotGeneration[index]! + 1) % MAX_GENERATION;
+    const generation = this.slotGeneration[index]! + 1;
+    this.slotGeneration[index] = generation === MAX_GENERATION ? 0 : generation;
     this.freeSlots.push(index);
     this.inFlight--;
   }

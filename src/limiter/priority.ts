@@ -10,5 +10,5 @@ export const QUEUE_INDEX: Readonly<Record<Exclude<Priority, 'critical'>, number>
 export const QUEUE_COUNT = 3;
 
 export function isPriority(value: unknown): value is Priority {
-  return typeof value === 'string' && (PRIORITIES as readonly string[]).includes(value);
+  return value === 'normal' || value === 'high' || value === 'low' || value === 'critical';
 }

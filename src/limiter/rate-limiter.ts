@@ -153,10 +153,10 @@ export class RateLimiter implements LeaseOwner {
    * returns null otherwise, without queueing. For invalid input it returns null too:
    * {@link acquire} says why.
    */
-  tryAcquire(options: AcquireOptions = {}): Lease | null {
+  tryAcquire(options: AcquireOptions = {}, nowMs?: number): Lease | null {
     const priority = options.priority ?? 'normal';
     if (!isPriority(priority) || this.fillCosts(this.scratch, options)) return null;
-    const now = this.clock.now();
+    const now = nowMs ?? this.clock.now();
     if (priority === 'critical') return this.grant(this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, true), priority, now, 0);
     if (this.queue.size !== 0 && this.queue.hasAhead(QUEUE_INDEX[priority], options.queuedSince ?? now)) return null;
     const slot = this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, false);
@@ -192,6 +192,34 @@ export class RateLimiter implements LeaseOwner {
       slot = this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, true);
     }
     return { lease: this.grant(slot, isPriority(priority) ? priority : 'normal', now, 0), wouldHaveWaitedOn };
+  }
+
+  /**
+   * How long a request would wait for admission now, judged by the rates and what is queued
+   * ahead of it (concurrency is not predictable and counts as 0). 0 when it would be admitted at
+   * once; Infinity when it can never fit. For routing: prefer the service that can admit soonest.
+   */
+  estimateWaitMs(options: AcquireOptions = {}): number {
+    const priority = options.priority ?? 'normal';
+    if (priority === 'critical') return 0;
+    if (!isPriority(priority) || this.fillCosts(this.scratch, options) || this.neverFitsQuietly(this.scratch)) return Infinity;
+    return this.waitAheadMs(QUEUE_INDEX[priority], this.clock.now());
+  }
+
+  /** Ms until the costs in `scratch`, plus everything queued at `queueIndex` or above, fit the rates (costs left in aheadCosts). */
+  private waitAheadMs(queueIndex: number, now: number): number {
+    const ahead = this.aheadCosts;
+    for (let d = 0; d < DIMENSION_COUNT; d++) {
+      let sum = this.scratch[d]!;
+      for (let q = 0; q <= queueIndex; q++) sum += this.queue.queuedCosts[q]![d]!;
+      ahead[d] = sum;
+    }
+    return this.backend.waitForCostsMs(ahead, now);
+  }
+
+  private neverFitsQuietly(costs: Float64Array): boolean {
+    for (const d of this.dimensions) if (costs[d.index]! > this.burst[d.index]!) return true;
+    return false;
   }
 
   /** Corrects the local view with what the provider's headers say; see {@link ProviderRateLimitState}. */
@@ -237,7 +265,7 @@ export class RateLimiter implements LeaseOwner {
 
   /** @internal Called by Lease.release. */
   releaseLease(lease: Lease, usage: Usage | undefined): void {
-    const freed = lease.slotId >= 0 && this.backend.releaseSlot(lease.slotId);
+    const freed = lease.slotIndex >= 0 && this.backend.releaseSlot(lease.slotIndex, lease.slotGeneration);
     let refunded = false;
     if (usage) refunded = this.reconcile(lease, usage);
     if (this.queue.size > 0 && (freed || refunded)) this.pump();
@@ -269,7 +297,13 @@ export class RateLimiter implements LeaseOwner {
     if (!(tokens >= 0 && tokens < Infinity)) return new ConfigError('tokens', options.tokens, 'a finite number of tokens >= 0');
     if (!(input >= 0 && input < Infinity)) return new ConfigError('inputTokens', options.inputTokens, 'a finite number of tokens >= 0');
     if (!(output >= 0 && output < Infinity)) return new ConfigError('outputTokens', options.outputTokens, 'a finite number of tokens >= 0');
-    for (let d = 0; d < DIMENSION_COUNT; d++) costs[d] = dimensionCost(d, tokens, input, output);
+    // Indexed as RATE_DIMENSIONS (see dimensionCost); written out, as this runs on every admission.
+    costs[0] = 1;
+    costs[1] = tokens;
+    costs[2] = input;
+    costs[3] = output;
+    costs[4] = 1;
+    costs[5] = tokens;
     return undefined;
   }
 
@@ -292,6 +326,7 @@ export class RateLimiter implements LeaseOwner {
     return new Lease(
       this,
       slot === NO_SLOT ? -1 : slot,
+      slot === NO_SLOT ? 0 : b.lastSlotGeneration,
       costs[1]!,
       costs[2]!,
       costs[3]!,
@@ -312,17 +347,11 @@ export class RateLimiter implements LeaseOwner {
       return Promise.reject(this.rejection(this.dimensionName(this.backend.refusalDimension), this.backend.refusalWaitMs, 'queue_full', requestId));
     }
     const maxWaitMs = options.maxWaitMs ?? this.maxWaitMs;
-    // Everything queued at this priority or above goes first: if even the rate alone cannot make
-    // room for all of it within maxWaitMs, answer now instead of waiting out the deadline.
-    const ahead = this.aheadCosts;
-    for (let d = 0; d < DIMENSION_COUNT; d++) {
-      let sum = this.scratch[d]!;
-      for (let q = 0; q <= queueIndex; q++) sum += this.queue.queuedCosts[q]![d]!;
-      ahead[d] = sum;
-    }
-    const estimateMs = this.backend.waitForCostsMs(ahead, now);
+    // If even the rate alone cannot make room for everything queued ahead within maxWaitMs,
+    // answer now instead of waiting out the deadline.
+    const estimateMs = this.waitAheadMs(queueIndex, now);
     if (estimateMs > maxWaitMs) {
-      const dimension = this.blockingRateDimension(ahead, now);
+      const dimension = this.blockingRateDimension(this.aheadCosts, now);
       return Promise.reject(this.rejection(dimension, estimateMs, dimension === PAUSE_DIMENSION ? 'paused' : 'timeout', requestId, `would wait ${Math.ceil(estimateMs)} ms, more than maxWaitMs ${maxWaitMs}`));
     }
     return new Promise<Lease>((resolve, reject) => {

@@ -81,7 +81,8 @@ export class Pipeline {
     }
     const arrivedAt = clock.now();
     const deadlineAt = options.deadlineMs === undefined ? Infinity : arrivedAt + options.deadlineMs;
-    this.retry.budget?.recordRequest();
+    // One clock reading serves the arrival, the budget and an immediate admission.
+    this.retry.budget?.recordRequest(arrivedAt);
     let failures: AttemptFailure[] | undefined;
     let previousDelayMs: number | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -89,13 +90,30 @@ export class Pipeline {
       const epoch = this.breaker ? this.permit(options.requestId) : -1;
       // The common case (admitted at once) stays synchronous: no promise, no extra turn.
       const request: AcquireOptions = attempt === 1 ? options : { ...options, queuedSince: arrivedAt };
-      const lease = this.limiter ? (this.shadow ? this.admitShadow(request) : this.limiter.tryAcquire(request)) ?? (await this.waitForAdmission(request, deadlineAt, epoch)) : null;
-      const context = new Attempt(this.service, attempt, signal, options.requestId, lease, this.limiter);
-      const startedAt = clock.now();
+      let startedAt = attempt === 1 ? arrivedAt : clock.now();
+      let lease: Lease | null = null;
+      if (this.limiter) {
+        lease = this.shadow ? this.admitShadow(request) : this.limiter.tryAcquire(request, startedAt);
+        if (lease === null) {
+          lease = await this.waitForAdmission(request, deadlineAt, epoch);
+          startedAt = clock.now();
+        }
+      }
+      // A function that takes no context gets none: no allocation for it on the hot path.
+      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, lease, this.limiter);
       try {
-        const result = await runAttempt(fn, context, Math.min(this.timeoutMs, deadlineAt - startedAt), signal, clock);
-        if (epoch >= 0) this.breaker!.onSuccess(epoch, clock.now() - startedAt);
-        lease?.release(context.usage ?? options.usage?.(result));
+        const result = context === undefined ? await (fn as () => Promise<T> | T)() : await runAttempt(fn, context, Math.min(this.timeoutMs, deadlineAt - startedAt), signal, clock);
+        if (epoch >= 0) {
+          // Consecutive mode needs no timing: no clock read after a successful call.
+          const breaker = this.breaker!;
+          if (breaker.usesCallTiming) {
+            const endedAt = clock.now();
+            breaker.onSuccess(epoch, endedAt - startedAt, endedAt);
+          } else {
+            breaker.onSuccess(epoch, 0);
+          }
+        }
+        lease?.release(context?.usage ?? options.usage?.(result));
         counters.succeeded++;
         return result;
       } catch (error) {
@@ -105,7 +123,7 @@ export class Pipeline {
           if (signal?.aborted) this.breaker!.onIgnored(epoch);
           else this.breaker!.onFailure(epoch, error, now - startedAt);
         }
-        lease?.release(context.usage);
+        lease?.release(context?.usage);
         if (signal?.aborted) {
           counters.recordFailure('aborted');
           throw abortReason(signal);

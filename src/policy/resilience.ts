@@ -96,13 +96,13 @@ export class Resilience {
 
   /** Runs `fn` through the service's pipeline: retry -> breaker -> limiter -> timeout -> call. */
   execute<T>(service: string, fn: (context: AttemptContext) => Promise<T> | T, options?: ExecuteOptions<T>): Promise<T> {
-    let pipeline: Pipeline;
+    const pipeline = this.pipelines.get(service);
+    if (pipeline) return pipeline.execute(fn, options);
     try {
-      pipeline = this.pipeline(service);
+      return this.pipeline(service).execute(fn, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return pipeline.execute(fn, options);
   }
 
   /** The seeds' shape: `{ circuitBreakers, rateLimiters }`, plus call counters per service. */

@@ -49,8 +49,8 @@ export class RetryBudget {
   }
 
   /** Counts one request (a first attempt; retries are counted by {@link tryAcquireRetry}). */
-  recordRequest(): void {
-    this.requests.add(1, this.clock.now());
+  recordRequest(nowMs: number = this.clock.now()): void {
+    this.requests.add(1, nowMs);
   }
 
   /** Whether one more retry fits the budget; if it does, it is counted. */

@@ -1,0 +1,315 @@
+/**
+ * The seeds' UnifiedLLMClient: one API over every provider, each behind its own pipeline
+ * (retry -> breaker -> limiter -> timeout), with fallback across providers.
+ *
+ * ```ts
+ * const llm = new UnifiedLLMClient({ preferredModel: 'gpt-4o-mini', fallback: ['anthropic', 'google'] });
+ * const reply = await llm.chat({ messages: [{ role: 'user', content: 'Classify this alert: ...' }], priority: 'high' });
+ * for await (const chunk of llm.stream({ messages })) if (chunk.type === 'content') process.stdout.write(chunk.text);
+ * ```
+ */
+import { abortReason } from '../core/abort.js';
+import { classifyError } from '../core/classify.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { AllProvidersFailedError, ConfigError, type ProviderFailureRecord, StreamInterruptedError } from '../core/errors.js';
+import { FAILURE_POLICIES } from '../core/failure-kinds.js';
+import type { Priority } from '../limiter/priority.js';
+import type { AttemptContext } from '../policy/attempt-context.js';
+import type { HealthStatus } from '../policy/health.js';
+import { createResilience, type Resilience, type ResilienceStats } from '../policy/resilience.js';
+import type { ServiceOptions } from '../policy/service-options.js';
+import { type AccountingModel, admissionCharge, estimateInputTokens, keptCharge } from '../providers/accounting.js';
+import type { CallSettings } from '../providers/adapters/adapter.js';
+import { completeChat } from '../providers/chat-call.js';
+import { streamChat, type StreamTimeouts } from '../providers/chat-stream.js';
+import { PROVIDER_SPECS, type ProviderSpec, providerOfModel } from '../providers/provider-specs.js';
+import { parseRateLimitHeaders } from '../providers/rate-limit-headers.js';
+import type { FetchLike, TransportContext } from '../providers/transport.js';
+import { type ChatCompletion, type ChatRequest, type ChatUsage, PROVIDER_IDS, type ProviderId } from '../providers/types.js';
+import { AsyncQueue } from './async-queue.js';
+import { apiKeyFor, type ProviderOptions, runtimeEnv, type UnifiedLLMClientOptions, validateClientOptions } from './client-options.js';
+import { QuotaTracker } from './quota-tracker.js';
+import { type Candidate, planRoute } from './router.js';
+
+export interface ChatOptions extends ChatRequest {
+  /** Default 'normal'; 'critical' is never held by the limiter (still counted). */
+  priority?: Priority;
+  signal?: AbortSignal;
+  /** Time allowed for the whole call, every provider and retry included, in ms. */
+  deadlineMs?: number;
+  requestId?: string;
+}
+
+export interface ChatResult extends ChatCompletion {
+  provider: ProviderId;
+  /** Attempts made, on every provider tried. */
+  attempts: number;
+  /** The provider tried first, when another one answered. */
+  fallbackFrom: ProviderId | undefined;
+}
+
+export type StreamChunk =
+  | { type: 'content'; text: string; provider: ProviderId }
+  | { type: 'done'; provider: ProviderId; model: string; usage: Partial<ChatUsage>; finishReason: string | undefined; attempts: number; fallbackFrom: ProviderId | undefined };
+
+interface ConfiguredProvider {
+  spec: ProviderSpec;
+  apiKey: string;
+  baseURL: string;
+  model: string;
+  maxTokens: number;
+  accounting: AccountingModel;
+}
+
+/** Network and client overhead between our admission and the provider's, charged up front (see RateLimiterOptions). */
+const DEFAULT_PROVIDER_DELAY_MS = 100;
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+
+export class UnifiedLLMClient {
+  /** The pipelines behind the client: one service per provider. */
+  readonly resilience: Resilience;
+  private readonly providers = new Map<ProviderId, ConfiguredProvider>();
+  private readonly preferred: Candidate | undefined;
+  private readonly fallbacks: Candidate[];
+  private readonly quota: QuotaTracker;
+  private readonly fetch: FetchLike;
+  private readonly clock: Clock;
+  private readonly streamTimeouts: StreamTimeouts;
+
+  constructor(options: UnifiedLLMClientOptions = {}) {
+    validateClientOptions(options);
+    this.clock = options.clock ?? systemClock;
+    const env = options.env ?? runtimeEnv();
+    const services: Record<string, ServiceOptions> = {};
+    for (const id of PROVIDER_IDS) {
+      const spec = PROVIDER_SPECS[id];
+      const own: ProviderOptions = options.providers?.[id] ?? {};
+      const apiKey = apiKeyFor(id, options, spec.apiKeyEnv, env);
+      if (!apiKey) continue;
+      this.providers.set(id, {
+        spec,
+        apiKey,
+        baseURL: own.baseURL ?? spec.baseURL,
+        model: own.model ?? spec.defaultModel,
+        maxTokens: own.maxTokens ?? spec.defaultMaxTokens,
+        accounting: { ...spec.accounting, ...own.accounting },
+      });
+      services[id] = serviceOptions(spec, own, options);
+    }
+    if (this.providers.size === 0) {
+      throw new ConfigError('apiKey', undefined, `an API key for at least one provider (options.providers.<id>.apiKey, options.<id>ApiKey, or ${PROVIDER_IDS.map((id) => PROVIDER_SPECS[id].apiKeyEnv[0]).join(', ')})`);
+    }
+    this.resilience = createResilience({ services, clock: this.clock, logger: options.logger, store: options.store });
+    this.quota = new QuotaTracker(this.clock, options.quotaCooldownMs ?? 3_600_000);
+    const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
+    if (!fetchImpl) throw new ConfigError('fetch', undefined, 'a fetch implementation (this runtime has no global fetch)');
+    this.fetch = fetchImpl;
+    this.streamTimeouts = options.stream ?? {};
+    const preferredProvider = options.preferredModel ? providerOfModel(options.preferredModel) : undefined;
+    if (options.preferredModel && !preferredProvider) {
+      throw new ConfigError('preferredModel', options.preferredModel, 'a model of a known provider (gpt-*, o*, claude-*, gemini-*, grok-*, deepseek-*, moonshot-*/kimi-*)');
+    }
+    const first = preferredProvider ?? [...this.providers.keys()][0]!;
+    if (this.providers.has(first)) this.preferred = { provider: first, model: options.preferredModel ?? this.providers.get(first)!.model };
+    const fallback = options.fallback ?? [...this.providers.keys()].filter((id) => id !== first);
+    this.fallbacks = fallback
+      .map((target) => (typeof target === 'string' ? { provider: target, model: undefined } : target))
+      .filter((target) => this.providers.has(target.provider))
+      .map((target) => ({ provider: target.provider, model: target.model ?? this.providers.get(target.provider)!.model }));
+  }
+
+  /** The providers with a key, in the order they were configured. */
+  get configuredProviders(): ProviderId[] {
+    return [...this.providers.keys()];
+  }
+
+  /** One answer, from the preferred provider or a fallback. */
+  async chat(options: ChatOptions): Promise<ChatResult> {
+    validateRequest(options);
+    const deadlineAt = options.deadlineMs === undefined ? Infinity : this.clock.now() + options.deadlineMs;
+    const failures: ProviderFailureRecord[] = [];
+    let attempts = 0;
+    const plan = this.plan(options, failures);
+    for (const candidate of plan) {
+      const call = this.prepare(candidate, options);
+      try {
+        const completion = await this.resilience.execute(
+          candidate.provider,
+          async (context) => {
+            attempts++;
+            const result = await completeChat(call.spec, call.settings, this.transport(call.spec, context), context.signal);
+            context.reportUsage(keptCharge(call.accounting, call.estimatedInput, call.settings.maxTokens, result.usage ?? {}));
+            return result;
+          },
+          this.executeOptions(call, options, deadlineAt),
+        );
+        return { ...completion, provider: candidate.provider, attempts, fallbackFrom: candidate === plan[0] ? undefined : plan[0]?.provider };
+      } catch (error) {
+        this.handleFailure(candidate.provider, error, options.signal, failures);
+      }
+    }
+    throw this.exhausted(failures, plan.length);
+  }
+
+  /**
+   * The answer as it is generated. Falls back only before the first content: after it, a failure
+   * is a StreamInterruptedError, never a silent clean end.
+   */
+  async *stream(options: ChatOptions): AsyncGenerator<StreamChunk, void, undefined> {
+    validateRequest(options);
+    const deadlineAt = options.deadlineMs === undefined ? Infinity : this.clock.now() + options.deadlineMs;
+    const failures: ProviderFailureRecord[] = [];
+    const plan = this.plan(options, failures);
+    // Aborted when the consumer stops early, so the provider call is cancelled and its slot freed.
+    const controller = new AbortController();
+    const onCallerAbort = () => controller.abort(abortReason(options.signal!));
+    if (options.signal?.aborted) onCallerAbort();
+    else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    let attempts = 0;
+    try {
+      for (const candidate of plan) {
+        const call = this.prepare(candidate, options);
+        const queue = new AsyncQueue<string>();
+        const usage: Partial<ChatUsage> = {};
+        let finishReason: string | undefined;
+        let deliveredChars = 0;
+        const run = this.resilience.execute(
+          candidate.provider,
+          async (context) => {
+            attempts++;
+            try {
+              for await (const event of streamChat(call.spec, call.settings, this.transport(call.spec, context), context.signal, this.streamTimeouts)) {
+                if (event.type === 'content') {
+                  deliveredChars += event.text.length;
+                  queue.push(event.text);
+                } else if (event.type === 'usage') {
+                  Object.assign(usage, event.usage);
+                } else {
+                  finishReason = event.finishReason;
+                }
+              }
+            } catch (error) {
+              // Part of the answer is with the caller: no retry, no fallback, no silent end.
+              if (deliveredChars > 0 && !controller.signal.aborted) throw new StreamInterruptedError(candidate.provider, deliveredChars, error);
+              throw error;
+            }
+            context.reportUsage(keptCharge(call.accounting, call.estimatedInput, call.settings.maxTokens, usage));
+          },
+          { ...this.executeOptions(call, options, deadlineAt), signal: controller.signal },
+        );
+        run.then(
+          () => queue.end(),
+          (error: unknown) => queue.end({ error }),
+        );
+        try {
+          for (let next = await queue.next(); !next.done; next = await queue.next()) yield { type: 'content', text: next.value, provider: candidate.provider };
+          yield { type: 'done', provider: candidate.provider, model: call.settings.model, usage, finishReason, attempts, fallbackFrom: candidate === plan[0] ? undefined : plan[0]?.provider };
+          return;
+        } catch (error) {
+          if (deliveredChars > 0) throw error;
+          this.handleFailure(candidate.provider, error, options.signal, failures);
+        }
+      }
+      throw this.exhausted(failures, plan.length);
+    } finally {
+      options.signal?.removeEventListener('abort', onCallerAbort);
+      controller.abort();
+    }
+  }
+
+  /** The seeds' shape: `{ circuitBreakers, rateLimiters }` (and call counters per provider). */
+  getResilienceStats(): ResilienceStats & { quotaExhausted: Partial<Record<ProviderId, number>> } {
+    const quotaExhausted: Partial<Record<ProviderId, number>> = {};
+    for (const id of this.providers.keys()) if (this.quota.isExhausted(id)) quotaExhausted[id] = this.quota.remainingMs(id);
+    return { ...this.resilience.getStats(), quotaExhausted };
+  }
+
+  getHealthStatus(): HealthStatus {
+    const health = this.resilience.getHealthStatus();
+    for (const id of this.providers.keys()) {
+      if (!this.quota.isExhausted(id)) continue;
+      health.issues.push(`Provider '${id}' is out of quota (tried again in ${Math.ceil(this.quota.remainingMs(id) / 1000)} s)`);
+      health.servicesAvailable = health.servicesAvailable.filter((s) => s !== id);
+      const service = health.services[id];
+      if (service) service.available = false;
+    }
+    if (health.servicesAvailable.length === 0) health.status = 'unavailable';
+    else if (health.issues.length > 0) health.status = 'degraded';
+    return health;
+  }
+
+  private plan(options: ChatOptions, failures: ProviderFailureRecord[]): Candidate[] {
+    const requested = options.model ? providerOfModel(options.model) : undefined;
+    if (options.model && !requested) throw new ConfigError('model', options.model, 'a model of a known provider');
+    if (requested && !this.providers.has(requested)) {
+      throw new ConfigError('model', options.model, `a model of a configured provider (${[...this.providers.keys()].join(', ')}); '${requested}' has no API key`);
+    }
+    const preferred = requested ? { provider: requested, model: options.model! } : this.preferred;
+    const fallbacks = this.fallbacks.filter((c) => c.provider !== preferred?.provider);
+    const { candidates, skipped } = planRoute(preferred, fallbacks, this.resilience, this.quota, (c) => this.prepare(c, options).charge);
+    for (const { provider, error } of skipped) failures.push({ provider, kind: classifyError(error), error });
+    return candidates;
+  }
+
+  private prepare(candidate: Candidate, options: ChatOptions) {
+    const configured = this.providers.get(candidate.provider)!;
+    const maxTokens = options.maxTokens ?? configured.maxTokens;
+    const estimatedInput = estimateInputTokens(options.messages, configured.accounting);
+    const settings: CallSettings = { request: options, model: candidate.model, maxTokens, stream: false, apiKey: configured.apiKey, baseURL: configured.baseURL };
+    return { spec: configured.spec, settings, accounting: configured.accounting, estimatedInput, charge: admissionCharge(configured.accounting, estimatedInput, maxTokens) };
+  }
+
+  private executeOptions(call: ReturnType<UnifiedLLMClient['prepare']>, options: ChatOptions, deadlineAt: number) {
+    const remaining = deadlineAt - this.clock.now();
+    return { ...call.charge, priority: options.priority, signal: options.signal, requestId: options.requestId, deadlineMs: remaining === Infinity ? undefined : Math.max(0, remaining) };
+  }
+
+  private transport(spec: ProviderSpec, context: AttemptContext): TransportContext {
+    return {
+      provider: spec.id,
+      fetch: this.fetch,
+      clock: this.clock,
+      // Anthropic rounds its remaining figures: they may lower our view, never raise it.
+      onHeaders: (headers) => context.reportProviderState(parseRateLimitHeaders(spec.surface, headers, this.clock.wallTime()), { lowerOnly: spec.surface === 'anthropic' }),
+    };
+  }
+
+  /** Records a provider's failure, or rethrows it when no other provider could do better. */
+  private handleFailure(provider: ProviderId, error: unknown, signal: AbortSignal | undefined, failures: ProviderFailureRecord[]): void {
+    if (signal?.aborted) throw abortReason(signal);
+    const kind = classifyError(error);
+    if (kind === 'quota_exhausted') this.quota.markExhausted(provider);
+    if (!FAILURE_POLICIES[kind].mayFallBack) throw error;
+    failures.push({ provider, kind, error });
+  }
+
+  /** The error once no provider is left: the only provider's own error, or every cause. */
+  private exhausted(failures: ProviderFailureRecord[], planned: number): unknown {
+    if (planned === 1 && failures.length === 1) return failures[0]!.error;
+    return new AllProvidersFailedError(failures);
+  }
+}
+
+function serviceOptions(spec: ProviderSpec, own: ProviderOptions, options: UnifiedLLMClientOptions): ServiceOptions {
+  const limits = own.rateLimit ?? {
+    ...spec.defaultLimits,
+    ...(spec.requestBurstSeconds ? { burst: { requestsPerMinute: Math.max(1, (spec.defaultLimits.requestsPerMinute * spec.requestBurstSeconds) / 60) } } : {}),
+  };
+  const retry = own.retry ?? (options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {});
+  return {
+    rateLimit: options.enableRateLimiting === false || limits === false ? false : { providerDelayMs: DEFAULT_PROVIDER_DELAY_MS, ...limits },
+    circuitBreaker: options.enableCircuitBreaker === false ? false : (own.circuitBreaker ?? {}),
+    retry,
+    timeoutMs: own.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
+  };
+}
+
+function validateRequest(options: ChatOptions): void {
+  if (options === null || typeof options !== 'object') throw new ConfigError('request', options, 'an object with messages');
+  if (!Array.isArray(options.messages) || options.messages.length === 0) throw new ConfigError('messages', options.messages, 'a non-empty array of { role, content }');
+  options.messages.forEach((message, index) => {
+    if (!message || !['system', 'user', 'assistant'].includes(message.role)) throw new ConfigError(`messages[${index}].role`, message?.role, "'system', 'user' or 'assistant'");
+    if (typeof message.content !== 'string') throw new ConfigError(`messages[${index}].content`, message.content, 'a string');
+  });
+  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens >= 1)) throw new ConfigError('maxTokens', options.maxTokens, 'an integer >= 1');
+}

@@ -26,6 +26,14 @@ limiter.acquire().then((lease) => {
   console.log('CJS require: ok');
 });
 "
+node --input-type=module -e "
+import { startMockServer } from 'llm-resilience/mock';
+const mock = await startMockServer({ keys: { k: { provider: 'openai' } } });
+const res = await fetch(mock.url + '/v1/chat/completions', { method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) });
+await mock.close();
+if (res.status !== 200 || !res.headers.get('x-ratelimit-limit-requests')) { console.error('mock smoke failed: ' + res.status); process.exit(1); }
+console.log('llm-resilience/mock: ok');
+"
 test -f node_modules/llm-resilience/dist/index.d.ts && test -f node_modules/llm-resilience/dist/index.d.cts
 echo "type declarations: ok"
 npx --no-install llm-resilience help >/dev/null

@@ -7,8 +7,9 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Benchmark, BenchmarkReport } from './benchmark.js';
 import { engineOverhead } from './engine-overhead.js';
+import { goodput } from './goodput.js';
 
-const BENCHMARKS: readonly Benchmark[] = [engineOverhead];
+const BENCHMARKS: readonly Benchmark[] = [engineOverhead, goodput];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -4,12 +4,16 @@
  * real demonstration of the engine.
  */
 import { runDemo } from './demo.js';
+import { runMockCommand } from './mock-command.js';
 
 const USAGE = `Usage: llm-resilience <command>
 
 Commands:
   demo [--json]   A short, real run of the engine: rate limits, priorities, a provider outage
                   that opens a circuit, retries with backoff and retry-after (about 10 s).
+  mock [--port N] [--config file.json] [--seed N]
+                  The mock provider server (OpenAI, Anthropic, Gemini, xAI, DeepSeek, Moonshot)
+                  on 127.0.0.1, with each provider's limits, headers, errors and faults.
   help            This text.
 `;
 
@@ -18,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'demo':
       return runDemo({ json: rest.includes('--json') });
+    case 'mock':
+      return runMockCommand(rest);
     case 'help':
     case '--help':
     case '-h':

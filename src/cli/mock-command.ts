@@ -77,9 +77,13 @@ async function readConfig(path: string): Promise<MockServerOptions> {
   }
 }
 
+const SHORT_NAMES: Record<string, string> = { requests: 'RPM', tokens: 'TPM', inputTokens: 'ITPM', outputTokens: 'OTPM', requestsPerDay: 'RPD', tokensPerDay: 'TPD' };
+
 function describe(server: MockServer): string {
   const lines = Object.entries(server.keys).map(([key, info]) => {
-    const limits = info.buckets.map((b) => `${b.dimension} ${b.limit}`).join(', ');
+    const limits = info.buckets
+      .map((b) => `${SHORT_NAMES[b.dimension] ?? b.dimension} ${b.limit}${b.capacity !== b.limit ? ` (burst ${b.capacity})` : ''}${b.dailyReset ? ` (resets ${b.dailyReset})` : ''}`)
+      .join(', ');
     const extra = [info.maxConcurrent !== undefined ? `concurrency ${info.maxConcurrent}` : '', info.quotaExhausted ? 'out of quota' : ''].filter(Boolean).join(', ');
     return `  ${key.padEnd(30)} ${info.provider.padEnd(10)} ${[limits, extra].filter(Boolean).join(', ') || 'no limits'}`;
   });

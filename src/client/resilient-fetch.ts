@@ -90,7 +90,7 @@ export function resilientFetch(options: ResilientFetchOptions): typeof fetch {
             } catch (error) {
               throw connectionError(spec.id, error, context.signal ?? request.init.signal ?? undefined);
             }
-            context.reportProviderState(parseRateLimitHeaders(spec.surface, response.headers, clock.wallTime()), { lowerOnly: spec.surface === 'anthropic' });
+            context.reportProviderState(parseRateLimitHeaders(spec.surface, response.headers, clock.wallTime()));
             if (!response.ok) {
               const text = await response.text().catch(() => '');
               const error = errorFromResponse(spec.id, response.status, response.headers, text, clock.wallTime());

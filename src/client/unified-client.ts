@@ -143,7 +143,7 @@ export class UnifiedLLMClient {
           },
           this.executeOptions(call, options, deadlineAt),
         );
-        return { ...completion, provider: candidate.provider, attempts, fallbackFrom: candidate === plan[0] ? undefined : plan[0]?.provider };
+        return { ...completion, provider: candidate.provider, attempts, fallbackFrom: fallbackFrom(plan.preferred, candidate.provider) };
       } catch (error) {
         this.handleFailure(candidate.provider, error, options.signal, failures);
       }
@@ -203,7 +203,7 @@ export class UnifiedLLMClient {
         );
         try {
           for (let next = await queue.next(); !next.done; next = await queue.next()) yield { type: 'content', text: next.value, provider: candidate.provider };
-          yield { type: 'done', provider: candidate.provider, model: call.settings.model, usage, finishReason, attempts, fallbackFrom: candidate === plan[0] ? undefined : plan[0]?.provider };
+          yield { type: 'done', provider: candidate.provider, model: call.settings.model, usage, finishReason, attempts, fallbackFrom: fallbackFrom(plan.preferred, candidate.provider) };
           return;
         } catch (error) {
           if (deliveredChars > 0) throw error;
@@ -238,7 +238,8 @@ export class UnifiedLLMClient {
     return health;
   }
 
-  private plan(options: ChatOptions, failures: ProviderFailureRecord[]): Candidate[] {
+  /** The providers to try, in order, and the one that was meant to serve (for `fallbackFrom`). */
+  private plan(options: ChatOptions, failures: ProviderFailureRecord[]): Candidate[] & { preferred?: ProviderId } {
     const requested = options.model ? providerOfModel(options.model) : undefined;
     if (options.model && !requested) throw new ConfigError('model', options.model, 'a model of a known provider');
     if (requested && !this.providers.has(requested)) {
@@ -248,7 +249,7 @@ export class UnifiedLLMClient {
     const fallbacks = this.fallbacks.filter((c) => c.provider !== preferred?.provider);
     const { candidates, skipped } = planRoute(preferred, fallbacks, this.resilience, this.quota, (c) => this.prepare(c, options).charge);
     for (const { provider, error } of skipped) failures.push({ provider, kind: classifyError(error), error });
-    return candidates;
+    return Object.assign(candidates, { preferred: preferred?.provider });
   }
 
   private prepare(candidate: Candidate, options: ChatOptions) {
@@ -269,8 +270,7 @@ export class UnifiedLLMClient {
       provider: spec.id,
       fetch: this.fetch,
       clock: this.clock,
-      // Anthropic rounds its remaining figures: they may lower our view, never raise it.
-      onHeaders: (headers) => context.reportProviderState(parseRateLimitHeaders(spec.surface, headers, this.clock.wallTime()), { lowerOnly: spec.surface === 'anthropic' }),
+      onHeaders: (headers) => context.reportProviderState(parseRateLimitHeaders(spec.surface, headers, this.clock.wallTime())),
     };
   }
 
@@ -288,6 +288,11 @@ export class UnifiedLLMClient {
     if (planned === 1 && failures.length === 1) return failures[0]!.error;
     return new AllProvidersFailedError(failures);
   }
+}
+
+/** The provider that was meant to serve, when another one did. */
+function fallbackFrom(preferred: ProviderId | undefined, served: ProviderId): ProviderId | undefined {
+  return preferred !== undefined && preferred !== served ? preferred : undefined;
 }
 
 function serviceOptions(spec: ProviderSpec, own: ProviderOptions, options: UnifiedLLMClientOptions): ServiceOptions {

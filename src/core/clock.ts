@@ -127,3 +127,20 @@ export function flushMicrotasks(): Promise<void> {
     else setTimeout(resolve, 0);
   });
 }
+
+/**
+ * A real clock that runs `factor` times faster than real time: durations, limits and timers all
+ * compress together. For time-compressed simulations and tests that must cover minutes of
+ * provider time in seconds (the engine and the mock server share one, so they agree on time).
+ */
+export function scaledClock(factor: number, base: Clock = systemClock): Clock {
+  if (!(factor > 0 && Number.isFinite(factor))) throw new RangeError(`scaledClock factor must be a finite number > 0, got ${factor}`);
+  const realStart = base.now();
+  const wallStart = base.wallTime();
+  return {
+    now: () => (base.now() - realStart) * factor,
+    wallTime: () => wallStart + (base.now() - realStart) * factor,
+    setTimer: (callback, delayMs) => base.setTimer(callback, delayMs / factor),
+    clearTimer: (handle) => base.clearTimer(handle),
+  };
+}

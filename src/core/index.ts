@@ -1,4 +1,4 @@
-export { ManualClock, systemClock, flushMicrotasks, type Clock, type TimerHandle } from './clock.js';
+export { ManualClock, scaledClock, systemClock, flushMicrotasks, type Clock, type TimerHandle } from './clock.js';
 export {
   AllProvidersFailedError,
   AttemptTimeoutError,

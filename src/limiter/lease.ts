@@ -31,21 +31,7 @@ export class Lease {
     readonly admittedAt: number,
     /** How long it waited for admission, in ms. */
     readonly waitedMs: number,
-    /**
-     * @internal Total units the limiter had charged, per per-minute dimension, right after this
-     * admission: what was charged since is what the provider had not seen when it answered this
-     * request (see applyProviderState). NaN when not tracked.
-     */
-    readonly chargedRequests: number,
-    /** @internal */ readonly chargedTokens: number,
-    /** @internal */ readonly chargedInputTokens: number,
-    /** @internal */ readonly chargedOutputTokens: number,
   ) {}
-
-  /** @internal The charged total of per-minute dimension `index` (0..3) after this admission. */
-  chargedAfter(index: number): number {
-    return index === 0 ? this.chargedRequests : index === 1 ? this.chargedTokens : index === 2 ? this.chargedInputTokens : this.chargedOutputTokens;
-  }
 
   /**
    * Frees the concurrency slot and reconciles the estimate with the real `usage` (a refund or a

@@ -21,6 +21,7 @@ import { CONCURRENCY_INDEX, type DimensionSpec, type LimiterBackend, NO_SLOT, PA
 import { type RateLimiterOptions, resolveLimiterOptions } from './limiter-options.js';
 import { MemoryLimiterStore } from './memory-store.js';
 import { isPriority, type Priority, QUEUE_INDEX } from './priority.js';
+import { TransitLog } from './transit-log.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
 export interface AcquireOptions {
@@ -114,7 +115,10 @@ export class RateLimiter implements LeaseOwner {
   private readonly aheadCosts = new Float64Array(DIMENSION_COUNT);
   private readonly requestsWindow = new RollingSum(MINUTE_MS, 60);
   private readonly tokensWindow = new RollingSum(MINUTE_MS, 60);
-  private readonly tracksCharges: boolean;
+  /** What was admitted within the provider delay (unseen by the provider's headers); only with a delay. */
+  private readonly transit: TransitLog | undefined;
+  private readonly providerDelayMs: number;
+  private readonly chargedOf = (dimension: number): number => this.backend.charged(dimension);
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private pumping = false;
@@ -135,7 +139,8 @@ export class RateLimiter implements LeaseOwner {
     this.maxWaitMs = resolved.maxWaitMs;
     this.maxQueue = resolved.maxQueue;
     this.backend = (options.store ?? new MemoryLimiterStore()).open(options.key ?? this.name, resolved.spec);
-    this.tracksCharges = this.dimensions.some((d) => d.index <= 3);
+    this.providerDelayMs = resolved.spec.providerDelayMs;
+    this.transit = this.providerDelayMs > 0 && this.dimensions.some((d) => d.index <= 3) ? new TransitLog() : undefined;
   }
 
   /**
@@ -222,17 +227,23 @@ export class RateLimiter implements LeaseOwner {
     return false;
   }
 
-  /** Corrects the local view with what the provider's headers say; see {@link ProviderRateLimitState}. */
-  applyProviderState(state: ProviderRateLimitState, lease?: Lease): void {
+  /**
+   * Corrects the local view with what the provider's headers say (see {@link ProviderRateLimitState}):
+   * a lower limit is adopted; a remaining budget below ours lowers our bucket, less what we admitted
+   * within `providerDelayMs` (still on its way, so not in the provider's figure); a retry-after
+   * pauses admission for every caller. Headers never raise our view: reconciling each call's real
+   * usage does that, and a stale or rounded header cannot push us over.
+   */
+  applyProviderState(state: ProviderRateLimitState): void {
     const now = this.clock.now();
     if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
       this.backend.pauseUntil(now + state.retryAfterMs);
       if (this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: state.retryAfterMs });
     }
-    this.follow(this.pick(REQUEST_DIMENSIONS), state.limitRequests, state.remainingRequests, state.resetRequestsMs, lease, now);
-    this.follow(this.pick(TOKEN_DIMENSIONS), state.limitTokens, state.remainingTokens, state.resetTokensMs, lease, now);
-    this.follow(this.active(2), state.limitInputTokens, state.remainingInputTokens, undefined, lease, now);
-    this.follow(this.active(3), state.limitOutputTokens, state.remainingOutputTokens, undefined, lease, now);
+    this.follow(this.pick(REQUEST_DIMENSIONS), state.limitRequests, state.remainingRequests, state.resetRequestsMs, now);
+    this.follow(this.pick(TOKEN_DIMENSIONS), state.limitTokens, state.remainingTokens, state.resetTokensMs, now);
+    this.follow(this.active(2), state.limitInputTokens, state.remainingInputTokens, undefined, now);
+    this.follow(this.active(3), state.limitOutputTokens, state.remainingOutputTokens, undefined, now);
     if (this.queue.size > 0) this.pump();
   }
 
@@ -321,23 +332,8 @@ export class RateLimiter implements LeaseOwner {
     this.counters.admitted++;
     this.requestsWindow.add(1, now);
     this.tokensWindow.add(costs[1]!, now);
-    const b = this.backend;
-    const tracked = this.tracksCharges;
-    return new Lease(
-      this,
-      slot === NO_SLOT ? -1 : slot,
-      slot === NO_SLOT ? 0 : b.lastSlotGeneration,
-      costs[1]!,
-      costs[2]!,
-      costs[3]!,
-      priority,
-      now,
-      waitedMs,
-      tracked ? b.charged(0) : NaN,
-      tracked ? b.charged(1) : NaN,
-      tracked ? b.charged(2) : NaN,
-      tracked ? b.charged(3) : NaN,
-    );
+    this.transit?.record(now, this.chargedOf);
+    return new Lease(this, slot === NO_SLOT ? -1 : slot, slot === NO_SLOT ? 0 : this.backend.lastSlotGeneration, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs);
   }
 
   private enqueue(priority: Priority, queueIndex: number, options: AcquireOptions, now: number): Promise<Lease> {
@@ -451,7 +447,7 @@ export class RateLimiter implements LeaseOwner {
     }, at - this.clock.now());
   }
 
-  private follow(dimension: DimensionSpec | undefined, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, lease: Lease | undefined, now: number): void {
+  private follow(dimension: DimensionSpec | undefined, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number): void {
     if (!dimension) return;
     const index = dimension.index;
     if (limit !== undefined && Number.isFinite(limit) && limit > 0 && limit < this.limit[index]!) {
@@ -461,27 +457,20 @@ export class RateLimiter implements LeaseOwner {
       this.limit[index] = limit;
       this.burst[index] = burst;
     }
-    const intervalMs = dimension.intervalMs * (dimension.limit / this.limit[index]!);
     let target: number;
-    let unseenKnown = false;
     if (remaining !== undefined && Number.isFinite(remaining) && remaining >= 0) {
       target = remaining;
-      const chargedAfter = lease && index <= 3 ? lease.chargedAfter(index) : NaN;
-      if (lease && !Number.isNaN(chargedAfter)) {
-        // The provider's figure dates from this lease's admission: add the refill since, and take
-        // off what we admitted after it, which the provider had not seen.
-        target += (now - lease.admittedAt) / intervalMs - (this.backend.charged(index) - chargedAfter);
-        unseenKnown = true;
-      }
     } else if (resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0) {
+      // Time until the provider's bucket is full again: it lacks that much refill.
+      const intervalMs = dimension.intervalMs * (dimension.limit / this.limit[index]!);
       target = this.burst[index]! - resetMs / intervalMs;
     } else {
       return;
     }
-    const level = this.backend.level(index, now);
-    // Lower always; raise only with a lease, when what the provider has not seen is known.
-    if (target < level || (unseenKnown && target > level)) this.backend.setLevel(index, target, now);
+    if (this.transit && index <= 3) target -= this.transit.chargedAfter(now - this.providerDelayMs, index, this.backend.charged(index));
+    if (target < this.backend.level(index, now)) this.backend.setLevel(index, target, now);
   }
+
 
   private pick(indices: readonly number[]): DimensionSpec | undefined {
     for (const i of indices) {

@@ -11,11 +11,8 @@ export interface AttemptContext {
   readonly requestId: string | undefined;
   /** The real usage of this attempt: reconciles the limiter's estimate. */
   reportUsage(usage: Usage): void;
-  /**
-   * What the provider's rate-limit headers said on this attempt: corrects the limiter. With
-   * `lowerOnly`, the figures may only lower the local view (for providers that round them).
-   */
-  reportProviderState(state: ProviderRateLimitState, options?: { lowerOnly?: boolean }): void;
+  /** What the provider's rate-limit headers said on this attempt: corrects the limiter. */
+  reportProviderState(state: ProviderRateLimitState): void;
 }
 
 /** @internal */
@@ -35,8 +32,7 @@ export class Attempt implements AttemptContext {
     this.usage = usage;
   }
 
-  reportProviderState(state: ProviderRateLimitState, options?: { lowerOnly?: boolean }): void {
-    // Without the lease, the limiter cannot tell what the provider had not seen, so it only lowers.
-    this.limiter?.applyProviderState(state, options?.lowerOnly ? undefined : (this.lease ?? undefined));
+  reportProviderState(state: ProviderRateLimitState): void {
+    this.limiter?.applyProviderState(state);
   }
 }

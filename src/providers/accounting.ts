@@ -56,22 +56,19 @@ export function admissionCharge(model: AccountingModel, inputTokens: number, max
 
 /**
  * What the provider keeps once the call is done, given the reported usage: the limiter's lease
- * is released with this, not blindly with the usage. Reported input replaces the estimate only
- * upward when the provider charges its own estimate at admission (OpenAI), since its charge was
- * made before the count was known.
+ * is released with this, not blindly with the usage. The reported input replaces the estimate
+ * (our safety margin was for the time the count was unknown); output is given back only where the
+ * provider gives it back. Where a provider charges more than it reports (OpenAI's character-based
+ * estimate), its rate-limit headers lower the bucket to what it really holds.
  */
 export function keptCharge(model: AccountingModel, estimatedInput: number, maxOutputTokens: number, reported: { inputTokens?: number; outputTokens?: number }): Required<Usage> {
   const actualInput = reported.inputTokens ?? estimatedInput;
   const output = model.refundUnusedOutput && reported.outputTokens !== undefined ? reported.outputTokens : maxOutputTokens;
   switch (model.charge) {
-    case 'input_plus_max_output': {
-      const input = Math.max(estimatedInput, actualInput);
-      return { tokens: input + output, inputTokens: input, outputTokens: output };
-    }
-    case 'max_of_input_and_max_output': {
-      const input = Math.max(estimatedInput, actualInput);
-      return { tokens: Math.max(input, output), inputTokens: input, outputTokens: output };
-    }
+    case 'input_plus_max_output':
+      return { tokens: actualInput + output, inputTokens: actualInput, outputTokens: output };
+    case 'max_of_input_and_max_output':
+      return { tokens: Math.max(actualInput, output), inputTokens: actualInput, outputTokens: output };
     case 'split_input_output':
       return { tokens: actualInput + output, inputTokens: actualInput, outputTokens: output };
     case 'input_only':

@@ -307,15 +307,18 @@ describe('RateLimiter: provider state', () => {
     expect(limiter.stats().remaining.requestsPerMinute).toBe(60);
   });
 
-  it('with a lease, follows the provider up, minus what it has not seen yet', async () => {
+  it('lowers to the provider\'s figure less what is still on its way to the provider (admitted within providerDelayMs)', async () => {
     const clock = new ManualClock();
-    const limiter = new RateLimiter({ tokensPerMinute: 6000, clock });
-    const lease = await limiter.acquire({ tokens: 3000 });
-    await limiter.acquire({ tokens: 1000 }); // admitted after, unseen by the provider's answer to `lease`
-    expect(limiter.stats().remaining.tokensPerMinute).toBe(2000);
-    // The provider charged `lease` less than our estimate: it had 5500 left at that admission.
-    limiter.applyProviderState({ remainingTokens: 5500 }, lease);
-    expect(limiter.stats().remaining.tokensPerMinute).toBe(4500);
+    const limiter = new RateLimiter({ tokensPerMinute: 6000, providerDelayMs: 100, clock });
+    await limiter.acquire({ tokens: 1000 });
+    await clock.advanceAsync(500);
+    await limiter.acquire({ tokens: 400 }); // just sent: the provider's headers cannot include it yet
+    // The provider says 4000 left (it counts more than we did for the first call).
+    limiter.applyProviderState({ remainingTokens: 4000 });
+    expect(limiter.stats().remaining.tokensPerMinute).toBe(3600);
+    // A figure above ours never raises it: reconciliation does that, a stale header cannot.
+    limiter.applyProviderState({ remainingTokens: 5900 });
+    expect(limiter.stats().remaining.tokensPerMinute).toBe(3600);
   });
 
   it('a retry-after pauses admission for every caller (one 429 must not cause a herd)', async () => {

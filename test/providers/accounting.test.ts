@@ -11,10 +11,11 @@ describe('token accounting follows the provider', () => {
     expect(estimateInputTokens(messages)).toBe(Math.ceil(107 * 1.1));
   });
 
-  it('OpenAI: reserves input + max_tokens, keeps it after the call (no refund of unused output)', () => {
+  it('OpenAI: reserves input + max_tokens; keeps the reported input + max_tokens (no refund of unused output)', () => {
     expect(admissionCharge(DEFAULT_ACCOUNTING, 300, 500)).toEqual({ tokens: 800, inputTokens: 300, outputTokens: 500 });
-    expect(keptCharge(DEFAULT_ACCOUNTING, 300, 500, { inputTokens: 280, outputTokens: 20 })).toEqual({ tokens: 800, inputTokens: 300, outputTokens: 500 });
+    expect(keptCharge(DEFAULT_ACCOUNTING, 300, 500, { inputTokens: 280, outputTokens: 20 })).toEqual({ tokens: 780, inputTokens: 280, outputTokens: 500 });
     expect(keptCharge(DEFAULT_ACCOUNTING, 300, 500, { inputTokens: 350, outputTokens: 20 })).toEqual({ tokens: 850, inputTokens: 350, outputTokens: 500 });
+    expect(keptCharge(DEFAULT_ACCOUNTING, 300, 500, {})).toEqual({ tokens: 800, inputTokens: 300, outputTokens: 500 });
   });
 
   it("OpenAI's guide rule: max(max_tokens, input)", () => {

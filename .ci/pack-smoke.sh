@@ -28,7 +28,7 @@ limiter.acquire().then((lease) => {
 "
 node --input-type=module -e "
 import { startMockServer } from 'llm-resilience/mock';
-const mock = await startMockServer({ keys: { k: { provider: 'openai' } } });
+const mock = await startMockServer({ keys: { k: { provider: 'openai', limits: { requestsPerMinute: 60, tokensPerMinute: 10000 } } } });
 const res = await fetch(mock.url + '/v1/chat/completions', { method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) });
 await mock.close();
 if (res.status !== 200 || !res.headers.get('x-ratelimit-limit-requests')) { console.error('mock smoke failed: ' + res.status); process.exit(1); }

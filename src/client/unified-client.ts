@@ -25,6 +25,7 @@ import { streamChat, type StreamTimeouts } from '../providers/chat-stream.js';
 import { PROVIDER_SPECS, type ProviderSpec, providerOfModel } from '../providers/provider-specs.js';
 import { parseRateLimitHeaders } from '../providers/rate-limit-headers.js';
 import type { FetchLike, TransportContext } from '../providers/transport.js';
+import { countTokens } from '../providers/tokenizer.js';
 import { type ChatCompletion, type ChatRequest, type ChatUsage, PROVIDER_IDS, type ProviderId } from '../providers/types.js';
 import { AsyncQueue } from './async-queue.js';
 import { apiKeyFor, type ProviderOptions, runtimeEnv, type UnifiedLLMClientOptions, validateClientOptions } from './client-options.js';
@@ -138,7 +139,8 @@ export class UnifiedLLMClient {
           async (context) => {
             attempts++;
             const result = await completeChat(call.spec, call.settings, this.transport(call.spec, context), context.signal);
-            context.reportUsage(keptCharge(call.accounting, call.estimatedInput, call.settings.maxTokens, result.usage ?? {}));
+            result.usage ??= await estimatedUsage(call.estimatedInput, result.content, call.settings.model);
+            context.reportUsage(keptCharge(call.accounting, call.estimatedInput, call.settings.maxTokens, result.usage));
             return result;
           },
           this.executeOptions(call, options, deadlineAt),
@@ -173,6 +175,7 @@ export class UnifiedLLMClient {
         const usage: Partial<ChatUsage> = {};
         let finishReason: string | undefined;
         let deliveredChars = 0;
+        let text = '';
         const run = this.resilience.execute(
           candidate.provider,
           async (context) => {
@@ -181,6 +184,7 @@ export class UnifiedLLMClient {
               for await (const event of streamChat(call.spec, call.settings, this.transport(call.spec, context), context.signal, this.streamTimeouts)) {
                 if (event.type === 'content') {
                   deliveredChars += event.text.length;
+                  if (usage.outputTokens === undefined) text += event.text;
                   queue.push(event.text);
                 } else if (event.type === 'usage') {
                   Object.assign(usage, event.usage);
@@ -193,6 +197,8 @@ export class UnifiedLLMClient {
               if (deliveredChars > 0 && !controller.signal.aborted) throw new StreamInterruptedError(candidate.provider, deliveredChars, error);
               throw error;
             }
+            // Providers that send no usage in streams: counted with the model's tokenizer.
+            if (usage.outputTokens === undefined) Object.assign(usage, { ...(await estimatedUsage(call.estimatedInput, text, call.settings.model)), ...usage });
             context.reportUsage(keptCharge(call.accounting, call.estimatedInput, call.settings.maxTokens, usage));
           },
           { ...this.executeOptions(call, options, deadlineAt), signal: controller.signal },
@@ -288,6 +294,12 @@ export class UnifiedLLMClient {
     if (planned === 1 && failures.length === 1) return failures[0]!.error;
     return new AllProvidersFailedError(failures);
   }
+}
+
+/** Usage when the provider reported none: our input estimate, and the output counted by the model's tokenizer. */
+async function estimatedUsage(estimatedInput: number, output: string, model: string): Promise<ChatUsage> {
+  const outputTokens = await countTokens(output, model);
+  return { inputTokens: estimatedInput, outputTokens, totalTokens: estimatedInput + outputTokens };
 }
 
 /** The provider that was meant to serve, when another one did. */

@@ -1,7 +1,7 @@
 /** Anthropic's messages API: system apart, usage split, a typed SSE event stream. */
 import { errorFromStreamEvent } from '../stream-error.js';
 import type { ChatMessage, StreamEvent } from '../types.js';
-import { type CallSettings, type HttpCall, malformed, type StreamState, trimSlash, type WireAdapter } from './adapter.js';
+import { type CallSettings, type HttpCall, malformed, type StreamState, trimSlash, usageFrom, type WireAdapter } from './adapter.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -51,12 +51,12 @@ export function anthropicWire(provider: string): WireAdapter {
       const body = raw as AnthropicBody | undefined;
       if (!body || !Array.isArray(body.content)) throw malformed(provider, 'message (no content)');
       const content = body.content.filter((block) => block.type === 'text').map((block) => block.text ?? '').join('');
-      const usage = body.usage && typeof body.usage.input_tokens === 'number' ? body.usage : undefined;
+      const usage = body.usage;
       return {
         content,
         model: body.model ?? model,
         finishReason: body.stop_reason ?? undefined,
-        usage: usage ? { inputTokens: usage.input_tokens!, outputTokens: usage.output_tokens ?? 0, totalTokens: usage.input_tokens! + (usage.output_tokens ?? 0) } : undefined,
+        usage: usageFrom(usage?.input_tokens, usage?.output_tokens, undefined),
       };
     },
     parseStreamEvent(event, state: StreamState): StreamEvent[] {

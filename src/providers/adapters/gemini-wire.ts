@@ -1,7 +1,7 @@
 /** Google's Gemini generateContent API (`:streamGenerateContent?alt=sse` for streams). */
 import { errorFromStreamEvent } from '../stream-error.js';
 import type { StreamEvent } from '../types.js';
-import { type CallSettings, type HttpCall, malformed, type StreamState, trimSlash, type WireAdapter } from './adapter.js';
+import { type CallSettings, type HttpCall, malformed, type StreamState, trimSlash, usageFrom, type WireAdapter } from './adapter.js';
 
 interface GeminiChunk {
   candidates?: { content?: { parts?: { text?: string }[] }; finishReason?: string }[];
@@ -14,12 +14,7 @@ function textOf(chunk: GeminiChunk): string {
   return (chunk.candidates?.[0]?.content?.parts ?? []).map((part) => part.text ?? '').join('');
 }
 
-function usageOf(chunk: GeminiChunk) {
-  const usage = chunk.usageMetadata;
-  if (!usage || typeof usage.promptTokenCount !== 'number') return undefined;
-  const outputTokens = usage.candidatesTokenCount ?? 0;
-  return { inputTokens: usage.promptTokenCount, outputTokens, totalTokens: usage.totalTokenCount ?? usage.promptTokenCount + outputTokens };
-}
+const usageOf = (chunk: GeminiChunk) => usageFrom(chunk.usageMetadata?.promptTokenCount, chunk.usageMetadata?.candidatesTokenCount, chunk.usageMetadata?.totalTokenCount);
 
 export function geminiWire(provider: string): WireAdapter {
   return {

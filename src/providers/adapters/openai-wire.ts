@@ -1,7 +1,7 @@
 /** OpenAI's chat completions API, also spoken by xAI, DeepSeek and Moonshot. */
 import { errorFromStreamEvent } from '../stream-error.js';
 import type { StreamEvent } from '../types.js';
-import { type CallSettings, type HttpCall, malformed, type StreamState, trimSlash, type WireAdapter } from './adapter.js';
+import { type CallSettings, type HttpCall, malformed, type StreamState, trimSlash, usageFrom, type WireAdapter } from './adapter.js';
 
 interface OpenAIChoice {
   message?: { content?: string | null };
@@ -20,11 +20,7 @@ interface OpenAIBody {
   error?: unknown;
 }
 
-function usageOf(usage: OpenAIUsage | null | undefined) {
-  if (!usage || typeof usage.prompt_tokens !== 'number') return undefined;
-  const outputTokens = usage.completion_tokens ?? 0;
-  return { inputTokens: usage.prompt_tokens, outputTokens, totalTokens: usage.total_tokens ?? usage.prompt_tokens + outputTokens };
-}
+const usageOf = (usage: OpenAIUsage | null | undefined) => usageFrom(usage?.prompt_tokens, usage?.completion_tokens, usage?.total_tokens);
 
 export function openAIWire(provider: string): WireAdapter {
   return {

@@ -230,6 +230,11 @@ export class UnifiedLLMClient {
     return { ...this.resilience.getStats(), quotaExhausted };
   }
 
+  /** Graceful shutdown: waiting requests reject with ShutdownError, new ones are refused. */
+  close(): void {
+    this.resilience.close();
+  }
+
   getHealthStatus(): HealthStatus {
     const health = this.resilience.getHealthStatus();
     for (const id of this.providers.keys()) {

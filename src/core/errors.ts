@@ -210,3 +210,11 @@ export class StreamInterruptedError extends ResilienceError {
     super(`The stream from '${provider}' broke after ${deliveredChars} characters of content: ${messageOf(cause)}`, { cause });
   }
 }
+
+/** The limiter or pipeline was closed (graceful shutdown): the request was not sent. */
+export class ShutdownError extends ResilienceError {
+  readonly kind = 'aborted' as const;
+  constructor(readonly service: string) {
+    super(`'${service}' is closed: the request was not sent`);
+  }
+}

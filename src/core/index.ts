@@ -9,6 +9,7 @@ export {
   RateLimitExceededError,
   ResilienceError,
   RetryExhaustedError,
+  ShutdownError,
   StreamInterruptedError,
   type AttemptFailure,
   type ProviderFailureRecord,

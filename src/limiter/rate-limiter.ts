@@ -12,7 +12,7 @@
  */
 import { abortReason } from '../core/abort.js';
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
-import { ConfigError, RateLimitExceededError, type RateLimitRejection } from '../core/errors.js';
+import { ConfigError, RateLimitExceededError, type RateLimitRejection, ShutdownError } from '../core/errors.js';
 import { EventChannel, type ResilienceEvent } from '../core/events.js';
 import { RollingSum } from '../core/rolling-sum.js';
 import { CONCURRENCY_DIMENSION, dimensionCost, MINUTE_MS, PAUSE_DIMENSION, QUEUE_DIMENSION, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
@@ -122,6 +122,7 @@ export class RateLimiter implements LeaseOwner {
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private pumping = false;
+  private closed = false;
   private counters = { admitted: 0, rejected: 0, waited: 0, totalWaitMs: 0 };
   private rejectedByReason: Record<RateLimitRejection, number> = { timeout: 0, queue_full: 0, never_fits: 0, paused: 0 };
 
@@ -160,7 +161,7 @@ export class RateLimiter implements LeaseOwner {
    */
   tryAcquire(options: AcquireOptions = {}, nowMs?: number): Lease | null {
     const priority = options.priority ?? 'normal';
-    if (!isPriority(priority) || this.fillCosts(this.scratch, options)) return null;
+    if (this.closed || !isPriority(priority) || this.fillCosts(this.scratch, options)) return null;
     const now = nowMs ?? this.clock.now();
     if (priority === 'critical') return this.grant(this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, true), priority, now, 0);
     if (this.queue.size !== 0 && this.queue.hasAhead(QUEUE_INDEX[priority], options.queuedSince ?? now)) return null;
@@ -169,6 +170,7 @@ export class RateLimiter implements LeaseOwner {
   }
 
   private acquireOrWait(options: AcquireOptions): Promise<Lease> {
+    if (this.closed) return Promise.reject(new ShutdownError(this.name));
     const priority = options.priority ?? 'normal';
     if (!isPriority(priority)) {
       return Promise.reject(new ConfigError('priority', priority, "one of 'critical', 'high', 'normal', 'low'"));
@@ -245,6 +247,20 @@ export class RateLimiter implements LeaseOwner {
     this.follow(this.active(2), state.limitInputTokens, state.remainingInputTokens, undefined, now);
     this.follow(this.active(3), state.limitOutputTokens, state.remainingOutputTokens, undefined, now);
     if (this.queue.size > 0) this.pump();
+  }
+
+  /**
+   * Graceful shutdown: every waiting request rejects at once with ShutdownError, the timer is
+   * cleared, and later requests are refused. Leases already granted stay valid and can be released.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let waiter = this.queue.peek(); waiter; waiter = this.queue.peek()) {
+      this.queue.remove(waiter);
+      waiter.reject(new ShutdownError(this.name));
+    }
+    this.arm(Infinity);
   }
 
   stats(): RateLimiterStats {

@@ -9,7 +9,7 @@
  * ```
  */
 import { type Clock, systemClock } from '../core/clock.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, ShutdownError } from '../core/errors.js';
 import { EventChannel, type ResilienceEvent } from '../core/events.js';
 import { type Logger, type LogLevel, logEvent } from '../core/logger.js';
 import { noUnknownKeys } from '../core/validate.js';
@@ -51,6 +51,7 @@ export class Resilience {
   private readonly clock: Clock;
   private readonly store: LimiterStore | undefined;
   private readonly defaults: ServiceOptions | undefined;
+  private closed = false;
 
   constructor(options: ResilienceOptions = {}) {
     if (options === null || typeof options !== 'object') throw new ConfigError('options', options, 'an object');
@@ -96,6 +97,7 @@ export class Resilience {
 
   /** Runs `fn` through the service's pipeline: retry -> breaker -> limiter -> timeout -> call. */
   execute<T>(service: string, fn: (context: AttemptContext) => Promise<T> | T, options?: ExecuteOptions<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new ShutdownError(service));
     const pipeline = this.pipelines.get(service);
     if (pipeline) return pipeline.execute(fn, options);
     try {
@@ -118,6 +120,15 @@ export class Resilience {
 
   getHealthStatus(): HealthStatus {
     return healthOf(this.pipelines.values());
+  }
+
+  /**
+   * Graceful shutdown: requests waiting in any limiter reject at once with ShutdownError, and new
+   * calls are refused. Calls already running finish normally.
+   */
+  close(): void {
+    this.closed = true;
+    for (const pipeline of this.pipelines.values()) pipeline.limiter?.close();
   }
 
   /** Closes the circuit of `service` by hand. */

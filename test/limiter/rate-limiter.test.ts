@@ -426,3 +426,20 @@ describe('RateLimiter: fairness of retries', () => {
     expect(limiter.tryAcquire({ tokens: 50, queuedSince: 500 })).not.toBeNull(); // first arrived before that waiter
   });
 });
+
+describe('RateLimiter: graceful shutdown', () => {
+  it('close() rejects every waiter at once, clears the timer, and refuses later requests', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ name: 'openai', requestsPerMinute: 1, clock, maxWaitMs: 60_000 });
+    const held = await limiter.acquire();
+    const waiting = [limiter.acquire().catch((e: unknown) => e), limiter.acquire({ priority: 'high' }).catch((e: unknown) => e)];
+    await clock.advanceAsync(0);
+    expect(clock.pendingTimers).toBe(1);
+    limiter.close();
+    expect((await Promise.all(waiting)).map((e) => (e as Error).name)).toEqual(['ShutdownError', 'ShutdownError']);
+    expect(clock.pendingTimers).toBe(0);
+    await expect(limiter.acquire()).rejects.toMatchObject({ name: 'ShutdownError', kind: 'aborted' });
+    held.release(); // a lease granted before close stays valid
+    expect(limiter.stats()).toMatchObject({ queued: 0, concurrentRequests: 0 });
+  });
+});

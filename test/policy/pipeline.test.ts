@@ -215,6 +215,23 @@ describe('Pipeline: retry -> breaker -> limiter -> timeout -> call', () => {
   });
 });
 
+describe('Graceful shutdown', () => {
+  it('close() rejects calls waiting in a limiter and refuses new ones, while a running call finishes', async () => {
+    const { clock, resilience } = setup({ openai: { rateLimit: { maxConcurrent: 1 }, retry: false } });
+    let finish!: (v: string) => void;
+    const running = resilience.execute('openai', () => new Promise<string>((r) => (finish = r)));
+    await clock.advanceAsync(0);
+    const waiting = resilience.execute('openai', async () => 'never').catch((e: unknown) => e);
+    await clock.advanceAsync(0);
+    resilience.close();
+    expect(await waiting).toMatchObject({ name: 'ShutdownError', service: 'openai' });
+    await expect(resilience.execute('openai', async () => 'new')).rejects.toMatchObject({ name: 'ShutdownError' });
+    finish('done');
+    await expect(running).resolves.toBe('done');
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
 describe('Shadow mode', () => {
   it('never blocks, and reports what the limiter and breaker would have done', async () => {
     const { resilience, events } = setup({

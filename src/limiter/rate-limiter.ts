@@ -21,78 +21,14 @@ import { CONCURRENCY_INDEX, type DimensionSpec, type LimiterBackend, NO_SLOT, PA
 import { type RateLimiterOptions, resolveLimiterOptions } from './limiter-options.js';
 import { MemoryLimiterStore } from './memory-store.js';
 import { isPriority, type Priority, QUEUE_INDEX } from './priority.js';
+import { ProviderStateFollower } from './provider-state.js';
 import { TransitLog } from './transit-log.js';
+import type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from './limiter-types.js';
+
+export type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from './limiter-types.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
-export interface AcquireOptions {
-  /** Estimated total tokens (input + output reservation). Default 0. */
-  tokens?: number;
-  /** Estimated input tokens, for input-token limits. Default: `tokens` minus `outputTokens`. */
-  inputTokens?: number;
-  /** Reserved output tokens, for output-token limits. Default 0. */
-  outputTokens?: number;
-  /** Default 'normal'. 'critical' is never held (but is counted). */
-  priority?: Priority;
-  /** Aborting removes the waiter at once; the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** Overrides the limiter's maxWaitMs for this request. */
-  maxWaitMs?: number;
-  /** Carried into events and logs. */
-  requestId?: string;
-  /**
-   * When this request first asked for admission, on the limiter's clock (default: now). A retry
-   * passes its first arrival so it keeps its place ahead of newer requests of its priority.
-   */
-  queuedSince?: number;
-}
-
-/** What the provider's rate-limit headers say (all optional). */
-export interface ProviderRateLimitState {
-  remainingRequests?: number;
-  remainingTokens?: number;
-  remainingInputTokens?: number;
-  remainingOutputTokens?: number;
-  limitRequests?: number;
-  limitTokens?: number;
-  limitInputTokens?: number;
-  limitOutputTokens?: number;
-  /** Time until the provider's request bucket is full again. Used when `remainingRequests` is absent. */
-  resetRequestsMs?: number;
-  resetTokensMs?: number;
-  /** The provider asks every caller to wait this long (a 429's retry-after): pauses admission for all. */
-  retryAfterMs?: number;
-}
-
-export interface RateLimiterStats {
-  name: string;
-  requestsLastMinute: number;
-  tokensLastMinute: number;
-  concurrentRequests: number;
-  queued: number;
-  queuedByPriority: { high: number; normal: number; low: number };
-  maxRequestsPerMinute: number | null;
-  maxTokensPerMinute: number | null;
-  maxInputTokensPerMinute: number | null;
-  maxOutputTokensPerMinute: number | null;
-  maxRequestsPerDay: number | null;
-  maxTokensPerDay: number | null;
-  maxConcurrent: number | null;
-  /** Units available now per configured dimension. */
-  remaining: Partial<Record<RateDimension, number>>;
-  /** Milliseconds admission stays paused by a provider's retry-after (0 when not paused). */
-  pausedForMs: number;
-  admitted: number;
-  rejected: number;
-  rejectedByReason: Record<RateLimitRejection, number>;
-  /** Requests that had to wait, and their total wait. */
-  waited: number;
-  totalWaitMs: number;
-  expiredLeases: number;
-}
-
 const DIMENSION_COUNT = RATE_DIMENSIONS.length;
-const REQUEST_DIMENSIONS = [0, 4];
-const TOKEN_DIMENSIONS = [1, 5];
 
 export class RateLimiter implements LeaseOwner {
   readonly name: string;
@@ -118,6 +54,7 @@ export class RateLimiter implements LeaseOwner {
   /** What was admitted within the provider delay (unseen by the provider's headers); only with a delay. */
   private readonly transit: TransitLog | undefined;
   private readonly providerDelayMs: number;
+  private readonly follower: ProviderStateFollower;
   private readonly chargedOf = (dimension: number): number => this.backend.charged(dimension);
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
@@ -142,6 +79,7 @@ export class RateLimiter implements LeaseOwner {
     this.backend = (options.store ?? new MemoryLimiterStore()).open(options.key ?? this.name, resolved.spec);
     this.providerDelayMs = resolved.spec.providerDelayMs;
     this.transit = this.providerDelayMs > 0 && this.dimensions.some((d) => d.index <= 3) ? new TransitLog() : undefined;
+    this.follower = new ProviderStateFollower(this.backend, this.dimensions, this.limit, this.burst, this.transit, this.providerDelayMs);
   }
 
   /**
@@ -242,10 +180,7 @@ export class RateLimiter implements LeaseOwner {
       this.backend.pauseUntil(now + state.retryAfterMs);
       if (this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: state.retryAfterMs });
     }
-    this.follow(this.pick(REQUEST_DIMENSIONS), state.limitRequests, state.remainingRequests, state.resetRequestsMs, now);
-    this.follow(this.pick(TOKEN_DIMENSIONS), state.limitTokens, state.remainingTokens, state.resetTokensMs, now);
-    this.follow(this.active(2), state.limitInputTokens, state.remainingInputTokens, undefined, now);
-    this.follow(this.active(3), state.limitOutputTokens, state.remainingOutputTokens, undefined, now);
+    this.follower.apply(state, now);
     if (this.queue.size > 0) this.pump();
   }
 
@@ -461,43 +396,6 @@ export class RateLimiter implements LeaseOwner {
       this.timerAt = Infinity;
       this.pump();
     }, at - this.clock.now());
-  }
-
-  private follow(dimension: DimensionSpec | undefined, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number): void {
-    if (!dimension) return;
-    const index = dimension.index;
-    if (limit !== undefined && Number.isFinite(limit) && limit > 0 && limit < this.limit[index]!) {
-      // The provider's limit is lower than ours: adopt it, keeping the burst's share of the period.
-      const burst = Math.max(index === 0 || index === 4 ? 1 : 0, (this.burst[index]! * limit) / this.limit[index]!);
-      this.backend.setLimit(index, limit, burst, now);
-      this.limit[index] = limit;
-      this.burst[index] = burst;
-    }
-    let target: number;
-    if (remaining !== undefined && Number.isFinite(remaining) && remaining >= 0) {
-      target = remaining;
-    } else if (resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0) {
-      // Time until the provider's bucket is full again: it lacks that much refill.
-      const intervalMs = dimension.intervalMs * (dimension.limit / this.limit[index]!);
-      target = this.burst[index]! - resetMs / intervalMs;
-    } else {
-      return;
-    }
-    if (this.transit && index <= 3) target -= this.transit.chargedAfter(now - this.providerDelayMs, index, this.backend.charged(index));
-    if (target < this.backend.level(index, now)) this.backend.setLevel(index, target, now);
-  }
-
-
-  private pick(indices: readonly number[]): DimensionSpec | undefined {
-    for (const i of indices) {
-      const d = this.active(i);
-      if (d) return d;
-    }
-    return undefined;
-  }
-
-  private active(index: number): DimensionSpec | undefined {
-    return this.dimensions.find((d) => d.index === index);
   }
 
   private blockingRateDimension(costs: Float64Array, now: number): string {

@@ -1,5 +1,5 @@
 /** What the function called by a pipeline learns about its attempt, and what it can report back. */
-import type { Lease, Usage } from '../limiter/lease.js';
+import type { Usage } from '../limiter/lease.js';
 import type { ProviderRateLimitState, RateLimiter } from '../limiter/rate-limiter.js';
 
 export interface AttemptContext {
@@ -24,7 +24,6 @@ export class Attempt implements AttemptContext {
     readonly attempt: number,
     public signal: AbortSignal | undefined,
     readonly requestId: string | undefined,
-    readonly lease: Lease | null,
     private readonly limiter: RateLimiter | undefined,
   ) {}
 

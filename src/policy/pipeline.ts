@@ -100,7 +100,7 @@ export class Pipeline {
         }
       }
       // A function that takes no context gets none: no allocation for it on the hot path.
-      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, lease, this.limiter);
+      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, this.limiter);
       try {
         const result = context === undefined ? await (fn as () => Promise<T> | T)() : await runAttempt(fn, context, Math.min(this.timeoutMs, deadlineAt - startedAt), signal, clock);
         if (epoch >= 0) {

@@ -1,0 +1,221 @@
+/**
+ * The one Lua script behind the Redis limiter store. Every operation (admit, reconcile, leases,
+ * pause, provider levels, state) runs atomically inside Redis, reads the time from Redis `TIME`
+ * (never a client's clock), and touches only the four keys of one limiter, which share one hash
+ * tag (see `keys.ts`), so it runs unchanged on Redis Cluster.
+ *
+ * KEYS: [1] tat hash (dimension index -> TAT, ms as a decimal string), [2] leases sorted set
+ * (lease id -> expiry ms), [3] pause-until (ms, string), [4] configuration fingerprint (string).
+ *
+ * ARGV, common header (see `script-args.ts`):
+ *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (lead), [4] maxConcurrent
+ *   (-1 = no cap), [5] leaseTimeoutMs, [6] n = configured dimensions, then n triples
+ *   (index, intervalMs, toleranceMs); op arguments start at ARGV[7 + 3n]:
+ *   - admit:   mode (0 normal, 1 force), wantsSlot (0/1), leaseId, n costs (header order)
+ *   - wait:    n costs (a dry run: how long until they fit, ignoring concurrency)
+ *   - adjust:  n deltas (positive debits, negative refunds; never refunded above a full bucket)
+ *   - release: leaseId        - renew: leaseId
+ *   - pause:   ms             - level: dimension index, units (lowers only)
+ *   - state:   (none)
+ *
+ * Every reply is an array { status, mismatch, ... } where mismatch = 1 when the fingerprint
+ * stored by the last caller differs from this caller's. Fractional numbers are returned as
+ * strings (Redis truncates Lua numbers to integers). Per op:
+ *   - admit:   {1, m, reclaimed, leaseId or ''} or {0, m, reclaimed, waitMs, dimension}
+ *   - wait:    {1, m, waitMs, dimension (-1 when it fits now)}
+ *   - adjust:  {1, m}
+ *   - release: {1 or 0, m}   - renew: {1 or 0, m} (0: unknown or already expired)
+ *   - pause:   {1, m, pauseRemainingMs}
+ *   - level:   {1 or 0 (unchanged or dimension not configured), m, levelAfter}
+ *   - state:   {1, m, pauseRemainingMs, inFlight, nextLeaseExpiryMs ('' when none), level per dimension...}
+ * Refusal dimensions are the dimension's index, 100 (concurrency) or 101 (pause), as in limiter-store.ts.
+ */
+export const ADMISSION_SCRIPT = `
+-- Redis 3.2-4 need effects replication to write after TIME; a no-op from Redis 5 on.
+if redis.replicate_commands then redis.replicate_commands() end
+local op = ARGV[1]
+local fp = ARGV[2]
+local lead = tonumber(ARGV[3])
+local maxConc = tonumber(ARGV[4])
+local leaseTtl = tonumber(ARGV[5])
+local n = tonumber(ARGV[6])
+local MARGIN = 1000
+local CONCURRENCY, PAUSE = 100, 101
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+
+local function fmt(x) return string.format('%.17g', x) end
+
+-- Sets a TTL of ms (+ margin) on key, never shortening a longer one (another process may need it).
+local function extend(key, ms)
+  local want = math.ceil(ms) + MARGIN
+  local cur = redis.call('PTTL', key)
+  if cur == -1 or (cur >= 0 and cur < want) then redis.call('PEXPIRE', key, want) end
+end
+
+local idx, interval, tol = {}, {}, {}
+local maxTol = 0
+for i = 1, n do
+  local b = 6 + (i - 1) * 3
+  idx[i] = ARGV[b + 1]
+  interval[i] = tonumber(ARGV[b + 2])
+  tol[i] = tonumber(ARGV[b + 3])
+  if tol[i] > maxTol then maxTol = tol[i] end
+end
+local rest = 7 + n * 3
+
+local mismatch = 0
+if fp ~= '' then
+  local old = redis.call('GET', KEYS[4])
+  if old and old ~= fp then mismatch = 1 end
+  redis.call('SET', KEYS[4], fp, 'PX', math.ceil(maxTol + leaseTtl) + MARGIN)
+end
+
+local tats = {}
+if n > 0 then
+  local raw = redis.call('HMGET', KEYS[1], unpack(idx))
+  for i = 1, n do tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge end
+end
+
+-- Writes the TATs of dimensions in changed; the hash lives until its furthest TAT (+ margin).
+local function saveTats(changed)
+  local ahead = 0
+  local any = false
+  for i = 1, n do
+    if changed[i] then
+      redis.call('HSET', KEYS[1], idx[i], fmt(tats[i]))
+      any = true
+    end
+    if tats[i] - now > ahead then ahead = tats[i] - now end
+  end
+  if any then extend(KEYS[1], ahead) end
+end
+
+local function pausedMs()
+  local v = redis.call('GET', KEYS[3])
+  local untilMs = (v and tonumber(v)) or -math.huge
+  if untilMs > now then return untilMs - now end
+  return 0
+end
+
+local function levelOf(i)
+  local base = tats[i]
+  if base < now then base = now end
+  return (tol[i] - (base - now)) / interval[i]
+end
+
+-- Worst wait over the rate dimensions for costs starting at ARGV[from].
+local function worstWait(from)
+  local worst, dim = 0, -1
+  for i = 1, n do
+    local cost = tonumber(ARGV[from + i - 1])
+    local start = now + lead
+    local base = tats[i]
+    if base < start then base = start end
+    local wait = base + cost * interval[i] - tol[i] - now
+    if wait > worst then worst, dim = wait, tonumber(idx[i]) end
+  end
+  return worst, dim
+end
+
+if op == 'admit' then
+  local force = ARGV[rest] == '1'
+  local wantsSlot = ARGV[rest + 1] == '1'
+  local leaseId = ARGV[rest + 2]
+  local from = rest + 3
+  local reclaimed = 0
+  if wantsSlot then reclaimed = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now)) end
+  if not force then
+    local p = pausedMs()
+    if p > 0 then return {0, mismatch, reclaimed, fmt(p), PAUSE} end
+    local worst, dim = worstWait(from)
+    if worst > 0 then return {0, mismatch, reclaimed, fmt(worst), dim} end
+    if wantsSlot and maxConc >= 0 and redis.call('ZCARD', KEYS[2]) >= maxConc then
+      local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+      return {0, mismatch, reclaimed, fmt(tonumber(first[2]) - now), CONCURRENCY}
+    end
+  end
+  local changed = {}
+  for i = 1, n do
+    local start = now + lead
+    local base = tats[i]
+    if base < start then base = start end
+    tats[i] = base + tonumber(ARGV[from + i - 1]) * interval[i]
+    changed[i] = true
+  end
+  saveTats(changed)
+  if wantsSlot then
+    redis.call('ZADD', KEYS[2], fmt(now + leaseTtl), leaseId)
+    extend(KEYS[2], leaseTtl)
+    return {1, mismatch, reclaimed, leaseId}
+  end
+  return {1, mismatch, reclaimed, ''}
+elseif op == 'wait' then
+  local worst, dim = worstWait(rest)
+  local p = pausedMs()
+  if p > worst then worst, dim = p, PAUSE end
+  return {1, mismatch, fmt(worst), dim}
+elseif op == 'adjust' then
+  local changed = {}
+  for i = 1, n do
+    local delta = tonumber(ARGV[rest + i - 1])
+    if delta ~= 0 then
+      local base = tats[i]
+      if base < now then base = now end
+      local nt = base + delta * interval[i]
+      if nt < now then nt = now end
+      tats[i] = nt
+      changed[i] = true
+    end
+  end
+  saveTats(changed)
+  return {1, mismatch}
+elseif op == 'release' then
+  return {redis.call('ZREM', KEYS[2], ARGV[rest]), mismatch}
+elseif op == 'renew' then
+  local score = redis.call('ZSCORE', KEYS[2], ARGV[rest])
+  if not score then return {0, mismatch} end
+  if tonumber(score) <= now then
+    redis.call('ZREM', KEYS[2], ARGV[rest])
+    return {0, mismatch}
+  end
+  redis.call('ZADD', KEYS[2], 'XX', fmt(now + leaseTtl), ARGV[rest])
+  extend(KEYS[2], leaseTtl)
+  return {1, mismatch}
+elseif op == 'pause' then
+  local untilMs = now + tonumber(ARGV[rest])
+  local v = redis.call('GET', KEYS[3])
+  if v and tonumber(v) > untilMs then untilMs = tonumber(v) end
+  redis.call('SET', KEYS[3], fmt(untilMs), 'PX', math.ceil(untilMs - now) + MARGIN)
+  return {1, mismatch, fmt(untilMs - now)}
+elseif op == 'level' then
+  for i = 1, n do
+    if idx[i] == ARGV[rest] then
+      local capacity = tol[i] / interval[i]
+      local units = tonumber(ARGV[rest + 1])
+      if units > capacity then units = capacity end
+      local nt = now + tol[i] - units * interval[i]
+      if nt > tats[i] and nt > now then
+        tats[i] = nt
+        local changed = {}
+        changed[i] = true
+        saveTats(changed)
+        return {1, mismatch, fmt(levelOf(i))}
+      end
+      return {0, mismatch, fmt(levelOf(i))}
+    end
+  end
+  return {0, mismatch, '0'}
+elseif op == 'state' then
+  local reply = {1, mismatch, fmt(pausedMs()), redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now), '+inf'), ''}
+  local first = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. fmt(now), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if first[2] then reply[5] = fmt(tonumber(first[2]) - now) end
+  for i = 1, n do reply[5 + i] = fmt(levelOf(i)) end
+  return reply
+end
+return redis.error_reply('llm-resilience: unknown op ' .. tostring(op))
+`;
+
+/** The operations of {@link ADMISSION_SCRIPT}. */
+export type ScriptOp = 'admit' | 'wait' | 'adjust' | 'release' | 'renew' | 'pause' | 'level' | 'state';

@@ -1,0 +1,143 @@
+/**
+ * One limiter's state in Redis, shared by every process using the same prefix and key. Each method
+ * is one atomic script call (one round trip) with a deadline; a failure rejects with StoreError,
+ * never with a rate-limit error. The limiter's queue, priorities and waiting stay in the process.
+ */
+import type { LimiterSpec } from '../limiter/limiter-store.js';
+import { ADMISSION_SCRIPT, type ScriptOp } from './admission-script.js';
+import type { RedisScriptClient } from './client.js';
+import { type LimiterKeys, limiterKeys } from './keys.js';
+import { replyArray, replyNumber, replyString } from './replies.js';
+import { type SpecArgs, perDimension, scriptArgs, specArgs } from './script-args.js';
+import { ScriptRunner } from './script-runner.js';
+
+/** The outcome of {@link RedisLimiterBackend.admit}. */
+export type RedisAdmission =
+  | { readonly admitted: true; readonly leaseId: string | null }
+  | {
+      readonly admitted: false;
+      /** Ms until the request would fit (Redis time): sleep this long, then ask again. */
+      readonly waitMs: number;
+      /** The dimension index that held it, CONCURRENCY_INDEX or PAUSE_INDEX. */
+      readonly dimension: number;
+    };
+
+/** A snapshot of the shared state. */
+export interface RedisLimiterState {
+  /** Units available now per dimension, indexed like RATE_DIMENSIONS (NaN where not configured). */
+  readonly levels: readonly number[];
+  /** Leases held and not expired, by every process. */
+  readonly inFlight: number;
+  /** Ms until the earliest lease expires (Infinity when none). */
+  readonly nextLeaseExpiryMs: number;
+  /** Ms of pause left (0 when none). */
+  readonly pauseRemainingMs: number;
+}
+
+export interface RedisLimiterBackendOptions {
+  /** Deadline of each call. Default 250 ms. */
+  readonly timeoutMs?: number;
+  /** Compare this process's limits with the other processes' (default true). */
+  readonly checkConfig?: boolean;
+  /** Called when another process was seen using different limits (once per change to a mismatch). */
+  readonly onConfigMismatch?: (ours: string) => void;
+  /** Lease id generator (default: crypto.randomUUID). */
+  readonly leaseId?: () => string;
+}
+
+/** Rate dimension count (RATE_DIMENSIONS.length). */
+const DIMENSIONS = 6;
+
+export class RedisLimiterBackend {
+  readonly keys: LimiterKeys;
+  private readonly runner: ScriptRunner;
+  private readonly args: SpecArgs;
+  private readonly newLeaseId: () => string;
+  /** True when the last call saw a different configuration stored by another process. */
+  configMismatch = false;
+  /** Expired leases this process reclaimed (crashed or stuck holders, anywhere in the fleet). */
+  expiredSlots = 0;
+
+  constructor(
+    client: RedisScriptClient,
+    prefix: string,
+    key: string,
+    spec: LimiterSpec,
+    private readonly options: RedisLimiterBackendOptions = {},
+  ) {
+    this.keys = limiterKeys(prefix, key);
+    this.runner = new ScriptRunner(client, ADMISSION_SCRIPT, { timeoutMs: options.timeoutMs });
+    this.args = specArgs(spec, options.checkConfig ?? true);
+    this.newLeaseId = options.leaseId ?? (() => globalThis.crypto.randomUUID());
+  }
+
+  /**
+   * Admits `costs` (indexed like RATE_DIMENSIONS) on every dimension and, when `wantsSlot`, a
+   * concurrency lease, or nothing at all: a refusal charges nothing. `force` admits regardless.
+   */
+  async admit(costs: ArrayLike<number>, wantsSlot: boolean, force: boolean): Promise<RedisAdmission> {
+    const leaseId = wantsSlot ? this.newLeaseId() : '';
+    const reply = await this.call('admit', 4, force ? '1' : '0', wantsSlot ? '1' : '0', leaseId, ...perDimension(this.args, costs));
+    this.expiredSlots += replyNumber('admit', reply, 2);
+    if (replyNumber('admit', reply, 0) === 1) return { admitted: true, leaseId: wantsSlot ? replyString('admit', reply, 3) : null };
+    return { admitted: false, waitMs: replyNumber('admit', reply, 3), dimension: replyNumber('admit', reply, 4) };
+  }
+
+  /** Ms until `costs` fit on the rate dimensions and the pause (ignoring concurrency), and what holds them (-1: nothing). */
+  async waitFor(costs: ArrayLike<number>): Promise<{ waitMs: number; dimension: number }> {
+    const reply = await this.call('wait', 4, ...perDimension(this.args, costs));
+    return { waitMs: replyNumber('wait', reply, 2), dimension: replyNumber('wait', reply, 3) };
+  }
+
+  /** Reconciles usage: positive deltas debit (TAT forward), negative refund (never above a full bucket). */
+  async adjust(deltas: ArrayLike<number>): Promise<void> {
+    await this.call('adjust', 2, ...perDimension(this.args, deltas));
+  }
+
+  /** Frees a lease; false when it was unknown, already released or expired (idempotent). */
+  async releaseSlot(leaseId: string): Promise<boolean> {
+    return replyNumber('release', await this.call('release', 2, leaseId), 0) === 1;
+  }
+
+  /** Extends a lease by the lease timeout from now; false when it already expired or was released. */
+  async renewSlot(leaseId: string): Promise<boolean> {
+    return replyNumber('renew', await this.call('renew', 2, leaseId), 0) === 1;
+  }
+
+  /** Pauses non-forced admission for `ms` (never shortens a longer pause); resolves to the pause left. */
+  async pause(ms: number): Promise<number> {
+    return replyNumber('pause', await this.call('pause', 3, String(Math.max(0, ms))), 2);
+  }
+
+  /**
+   * Lowers a dimension's available units to `units` (provider headers). Never raises it: another
+   * process may have spent since the provider answered. Resolves to whether it changed.
+   */
+  async setLevel(dimension: number, units: number): Promise<boolean> {
+    return replyNumber('level', await this.call('level', 3, dimension, String(units)), 0) === 1;
+  }
+
+  /** Levels, leases and pause as Redis sees them now. */
+  async state(): Promise<RedisLimiterState> {
+    const reply = await this.call('state', 5 + this.args.order.length);
+    const levels: number[] = new Array<number>(DIMENSIONS).fill(NaN);
+    this.args.order.forEach((index, i) => {
+      levels[index] = replyNumber('state', reply, 5 + i);
+    });
+    const next = reply[4];
+    return {
+      levels,
+      inFlight: replyNumber('state', reply, 3),
+      nextLeaseExpiryMs: next === '' ? Infinity : replyNumber('state', reply, 4),
+      pauseRemainingMs: replyNumber('state', reply, 2),
+    };
+  }
+
+  private async call(op: ScriptOp, minLength: number, ...rest: (string | number)[]): Promise<readonly unknown[]> {
+    const reply = replyArray(op, await this.runner.run(op, this.keys.all, scriptArgs(op, this.args, ...rest)), minLength);
+    const mismatch = reply[1] === 1;
+    if (mismatch && !this.configMismatch) this.options.onConfigMismatch?.(this.args.fingerprint);
+    this.configMismatch = mismatch;
+    return reply;
+  }
+}

@@ -1,0 +1,42 @@
+/** Encodes a LimiterSpec as the admission script's common ARGV header (see admission-script.ts). */
+import type { LimiterSpec } from '../limiter/limiter-store.js';
+import type { ScriptOp } from './admission-script.js';
+
+/** The header without its op: ARGV[2..]. Built once per backend. */
+export interface SpecArgs {
+  /** ARGV[2..6 + 3n]: fingerprint, lead, maxConcurrent, leaseTimeoutMs, n, (index, interval, tolerance) x n. */
+  readonly header: readonly (string | number)[];
+  /** Dimension indexes in header order (costs and deltas are passed in this order). */
+  readonly order: readonly number[];
+  /** A readable description of the limits, compared across processes. */
+  readonly fingerprint: string;
+}
+
+/** Builds the header; `checkConfig: false` skips the fingerprint check. */
+export function specArgs(spec: LimiterSpec, checkConfig = true): SpecArgs {
+  const maxConcurrent = Number.isFinite(spec.maxConcurrent) ? spec.maxConcurrent : -1;
+  const triples: (string | number)[] = [];
+  const parts: string[] = [];
+  for (const d of spec.dimensions) {
+    const tolerance = d.burst * d.intervalMs;
+    triples.push(d.index, String(d.intervalMs), String(tolerance));
+    parts.push(`${d.name}=${d.limit}/${d.burst}`);
+  }
+  parts.push(`maxConcurrent=${maxConcurrent}`, `leaseTimeoutMs=${spec.leaseTimeoutMs}`);
+  const fingerprint = parts.join(',');
+  return {
+    header: [checkConfig ? fingerprint : '', String(spec.providerDelayMs), maxConcurrent, String(spec.leaseTimeoutMs), spec.dimensions.length, ...triples],
+    order: spec.dimensions.map((d) => d.index),
+    fingerprint,
+  };
+}
+
+/** The full ARGV of one call: op, header, then the op's own arguments. */
+export function scriptArgs(op: ScriptOp, spec: SpecArgs, ...rest: (string | number)[]): (string | number)[] {
+  return [op, ...spec.header, ...rest];
+}
+
+/** Picks the values of the configured dimensions, in header order, from an array indexed like RATE_DIMENSIONS. */
+export function perDimension(spec: SpecArgs, values: ArrayLike<number>): string[] {
+  return spec.order.map((index) => String(values[index] ?? 0));
+}

@@ -84,6 +84,9 @@ export function resilientFetch(options: ResilientFetchOptions): typeof fetch {
         .execute(
           options.service,
           async (context) => {
+            // The SDK already has a response (an attempt that timed out while it read the stream):
+            // another attempt would be a second billable call whose answer goes nowhere.
+            if (handedOver) throw new StreamInterruptedError(spec.id, 0, new Error('the response was already handed to the SDK'));
             let response: Response;
             try {
               response = await baseFetch(request.url, { ...request.init, signal: context.signal ?? request.init.signal });

@@ -11,7 +11,7 @@
 import { abortReason } from '../core/abort.js';
 import { classifyError } from '../core/classify.js';
 import { type Clock, systemClock } from '../core/clock.js';
-import { AllProvidersFailedError, ConfigError, type ProviderFailureRecord, StreamInterruptedError } from '../core/errors.js';
+import { AllProvidersFailedError, AttemptTimeoutError, ConfigError, type ProviderFailureRecord, StreamInterruptedError } from '../core/errors.js';
 import { FAILURE_POLICIES } from '../core/failure-kinds.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AttemptContext } from '../policy/attempt-context.js';
@@ -132,6 +132,7 @@ export class UnifiedLLMClient {
     let attempts = 0;
     const plan = this.plan(options, failures);
     for (const candidate of plan) {
+      if (this.deadlinePassed(deadlineAt, candidate.provider, options, failures)) break;
       const call = this.prepare(candidate, options);
       try {
         const completion = await this.resilience.execute(
@@ -170,6 +171,7 @@ export class UnifiedLLMClient {
     let attempts = 0;
     try {
       for (const candidate of plan) {
+        if (this.deadlinePassed(deadlineAt, candidate.provider, options, failures)) break;
         const call = this.prepare(candidate, options);
         const queue = new AsyncQueue<string>();
         const usage: Partial<ChatUsage> = {};
@@ -283,6 +285,13 @@ export class UnifiedLLMClient {
       clock: this.clock,
       onHeaders: (headers) => context.reportProviderState(parseRateLimitHeaders(spec.surface, headers, this.clock.wallTime())),
     };
+  }
+
+  /** True (and the reason recorded) when the call's deadline leaves no time to try `provider`. */
+  private deadlinePassed(deadlineAt: number, provider: ProviderId, options: ChatOptions, failures: ProviderFailureRecord[]): boolean {
+    if (this.clock.now() < deadlineAt) return false;
+    failures.push({ provider, kind: 'timeout', error: new AttemptTimeoutError(provider, options.deadlineMs ?? 0) });
+    return true;
   }
 
   /** Records a provider's failure, or rethrows it when no other provider could do better. */

@@ -41,6 +41,19 @@ export interface ExecuteOptions<T = unknown> {
 
 const NO_OPTIONS: ExecuteOptions = {};
 
+/**
+ * The caller's usage extractor, guarded: the call has succeeded, and a bug in reading its usage
+ * must not turn it into a failure (and a retry: a second billable call). The estimate then stands.
+ */
+function usageOf<T>(options: ExecuteOptions<T>, result: T): Usage | undefined {
+  if (!options.usage) return undefined;
+  try {
+    return options.usage(result);
+  } catch {
+    return undefined;
+  }
+}
+
 export class Pipeline {
   readonly limiter: RateLimiter | undefined;
   readonly breaker: CircuitBreaker | undefined;
@@ -113,7 +126,7 @@ export class Pipeline {
             breaker.onSuccess(epoch, 0);
           }
         }
-        lease?.release(context?.usage ?? options.usage?.(result));
+        lease?.release(context?.usage ?? usageOf(options, result));
         counters.succeeded++;
         return result;
       } catch (error) {

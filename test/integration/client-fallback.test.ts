@@ -165,3 +165,17 @@ describe('UnifiedLLMClient.stream', () => {
     expect(llm.getResilienceStats().rateLimiters.openai!.concurrentRequests).toBe(0);
   });
 });
+
+describe('UnifiedLLMClient: the deadline covers every provider', () => {
+  it('a slow provider uses up the deadline: no call to the fallback is started after it, and the cause says so', async () => {
+    mock.setFaults({ addedLatencyMs: 500 }, { key: 'sk-a-openai' });
+    const llm = client();
+    const error = (await llm.chat({ ...ask, deadlineMs: 200 }).catch((e: unknown) => e)) as AllProvidersFailedError;
+    expect(error).toBeInstanceOf(AllProvidersFailedError);
+    expect(error.failures.map((f) => [f.provider, f.kind])).toEqual([
+      ['openai', 'timeout'],
+      ['google', 'timeout'],
+    ]);
+    expect(mock.ledger('sk-b-gemini').received).toBe(0);
+  });
+});

@@ -289,3 +289,22 @@ describe('Health', () => {
 function setTimeoutOn(clock: ManualClock, fn: () => void, ms: number): void {
   clock.setTimer(fn, ms);
 }
+
+describe('A usage extractor that throws', () => {
+  it('does not turn a successful call into a failure or a retry', async () => {
+    const { resilience } = setup({ openai: { rateLimit: { tokensPerMinute: 10_000 }, retry: exactRetry } });
+    let calls = 0;
+    const result = await resilience.execute(
+      'openai',
+      async () => {
+        calls++;
+        return { usage: undefined as unknown as { total: number } };
+      },
+      { tokens: 500, usage: (r) => ({ tokens: r.usage.total }) },
+    );
+    expect(result).toBeDefined();
+    expect(calls).toBe(1);
+    expect(resilience.getStats().services.openai).toMatchObject({ succeeded: 1, failed: 0, retries: 0 });
+    expect(resilience.getStats().rateLimiters.openai!.remaining.tokensPerMinute).toBe(9500);
+  });
+});

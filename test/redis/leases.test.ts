@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONCURRENCY_INDEX } from '../../src/limiter/limiter-store.js';
-import { costs, openBackend, redisUp } from './redis-harness.js';
+import { backendsCleanedAfterEach, costs, redisUp } from './redis-harness.js';
 
-type Opened = ReturnType<typeof openBackend>;
-const opened: Opened[] = [];
-function open(...args: Parameters<typeof openBackend>): Opened {
-  const o = openBackend(...args);
-  opened.push(o);
-  return o;
-}
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((o) => o.cleanup()));
-});
+const open = backendsCleanedAfterEach();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,6 +2,7 @@
  * Shared setup of the Redis store tests: whether Redis answers on 127.0.0.1:6379 (tests skip loudly
  * when it does not; CI always has it), clients, unique key prefixes and cleanup.
  */
+import { afterEach } from 'vitest';
 import { Redis } from 'ioredis';
 import { resolveLimiterOptions, type RateLimiterOptions } from '../../src/limiter/limiter-options.js';
 import type { LimiterSpec } from '../../src/limiter/limiter-store.js';
@@ -81,5 +82,21 @@ export function openBackend(options: RateLimiterOptions, backendOptions: RedisLi
       client.disconnect();
       for (const peerClient of peers) peerClient.disconnect();
     },
+  };
+}
+
+/**
+ * `open(...)` for a test file: opens a backend like {@link openBackend} and cleans every one
+ * opened up after each test (call at the top level of the file).
+ */
+export function backendsCleanedAfterEach(): (...args: Parameters<typeof openBackend>) => ReturnType<typeof openBackend> {
+  const opened: ReturnType<typeof openBackend>[] = [];
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((o) => o.cleanup()));
+  });
+  return (...args) => {
+    const o = openBackend(...args);
+    opened.push(o);
+    return o;
   };
 }

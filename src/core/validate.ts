@@ -27,13 +27,6 @@ export function integerAtLeast(path: string, value: unknown, min: number, option
   return value;
 }
 
-/** A number in [min, max] (or (min, max] with `exclusiveMin`). */
-export function numberInRange(path: string, value: unknown, min: number, max: number, options: { exclusiveMin?: boolean } = {}): number {
-  const ok = isNumber(value) && (options.exclusiveMin ? value > min : value >= min) && value <= max;
-  if (!ok) throw new ConfigError(path, value, `a number in ${options.exclusiveMin ? '(' : '['}${min}, ${max}]`);
-  return value;
-}
-
 /** One of the listed strings. */
 export function oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

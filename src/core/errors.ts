@@ -218,3 +218,24 @@ export class ShutdownError extends ResilienceError {
     super(`'${service}' is closed: the request was not sent`);
   }
 }
+
+/** Why a shared store call failed: no answer in time, or the store (or its client) reported an error. */
+export type StoreFailure = 'timeout' | 'error' | 'bad_reply';
+
+/**
+ * The shared store (Redis) failed or did not answer within its timeout. It says nothing about the
+ * provider's limits, so it is never a rate-limit error (firecrawl#3728): the limiter decides what
+ * to do by its fail mode (fall back to a local share, fail open, or fail closed with this error).
+ */
+export class StoreError extends ResilienceError {
+  readonly kind = 'store' as const;
+  constructor(
+    /** The store operation, e.g. `admit` or `settle`. */
+    readonly operation: string,
+    readonly reason: StoreFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Shared store ${operation} failed (${reason}): ${message}`, options);
+  }
+}

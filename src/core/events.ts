@@ -83,6 +83,18 @@ export type ResilienceEvent =
   | { type: 'rate_limit_rejected'; service: string; at: number; dimension: string; reason: string; retryAfterMs: number; requestId?: string }
   | { type: 'provider_pause'; service: string; at: number; retryAfterMs: number }
   | {
+      type: 'store_unavailable';
+      service: string;
+      at: number;
+      /** What the limiter does until the store answers again. */
+      failMode: 'local' | 'open' | 'closed';
+      /** This process's share of the limits in local mode. */
+      share?: number;
+      message: string;
+    }
+  | { type: 'store_recovered'; service: string; at: number; downMs: number }
+  | { type: 'store_config_mismatch'; service: string; at: number; ours: string }
+  | {
       type: 'shadow_violation';
       service: string;
       at: number;

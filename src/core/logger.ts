@@ -43,6 +43,19 @@ export function formatEvent(event: ResilienceEvent): { level: LogLevel; message:
       return { level: 'warn', message: `⛔ Rate limit '${event.dimension}' of ${event.service} rejected a request (${event.reason}); it would fit in ${Number.isFinite(event.retryAfterMs) ? seconds(event.retryAfterMs) : 'never'}${id}` };
     case 'provider_pause':
       return { level: 'warn', message: `⏸️ ${event.service} asked to pause for ${seconds(event.retryAfterMs)} (retry-after): holding every request` };
+    case 'store_unavailable': {
+      const fallback =
+        event.failMode === 'local'
+          ? `falling back to a local limiter with ${Math.round((event.share ?? 1) * 1000) / 10}% of the limits`
+          : event.failMode === 'open'
+            ? 'admitting without shared limits (fail open)'
+            : 'refusing requests (fail closed)';
+      return { level: 'error', message: `🚨 Shared store unavailable for '${event.service}': ${event.message}; ${fallback} until it answers` };
+    }
+    case 'store_recovered':
+      return { level: 'info', message: `✅ Shared store back for '${event.service}' after ${seconds(event.downMs)}: shared limits again` };
+    case 'store_config_mismatch':
+      return { level: 'warn', message: `⚠️ Another process uses different limits for '${event.service}' in the shared store (ours: ${event.ours}); every process keeps its own` };
     case 'shadow_violation':
       return { level: 'warn', message: `👻 Shadow mode on '${event.service}': the ${event.component === 'rateLimit' ? 'rate limiter' : 'circuit breaker'} would have ${event.wouldHave}${id}` };
   }

@@ -13,8 +13,9 @@
  * refill during that delay is lost on its side, so it is charged here up front.
  */
 export function gcraWaitMs(tat: number, intervalMs: number, toleranceMs: number, cost: number, now: number, leadMs = 0): number {
-  const start = now + leadMs;
-  const wait = (tat > start ? tat : start) + cost * intervalMs - toleranceMs - now;
+  // Relative to now: (now + x) - now is not always x in floating point, and a full bucket must admit its burst.
+  const ahead = tat > now + leadMs ? tat - now : leadMs;
+  const wait = ahead + cost * intervalMs - toleranceMs;
   return wait > 0 ? wait : 0;
 }
 

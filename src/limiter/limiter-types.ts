@@ -2,6 +2,7 @@
 import type { RateLimitRejection } from '../core/errors.js';
 import type { RateDimension } from './dimensions.js';
 import type { Priority } from './priority.js';
+import type { SharedStoreStatus } from './shared-admission.js';
 
 export interface AcquireOptions {
   /** Estimated total tokens (input + output reservation). Default 0. */
@@ -67,4 +68,6 @@ export interface RateLimiterStats {
   waited: number;
   totalWaitMs: number;
   expiredLeases: number;
+  /** With a shared store (Redis): whether it answers, and what stands in when it does not. */
+  store?: SharedStoreStatus;
 }

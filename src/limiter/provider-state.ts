@@ -13,7 +13,7 @@ const TOKEN_DIMENSIONS = [1, 5];
 
 export class ProviderStateFollower {
   constructor(
-    private readonly backend: LimiterBackend,
+    private readonly backend: Pick<LimiterBackend, 'level' | 'setLevel' | 'charged' | 'setLimit'>,
     private readonly dimensions: readonly DimensionSpec[],
     /** The limiter's current limit and burst per dimension (lowered here when the provider says so). */
     private readonly limit: Float64Array,

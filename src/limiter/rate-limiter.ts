@@ -15,17 +15,21 @@ import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import { ConfigError, RateLimitExceededError, type RateLimitRejection, ShutdownError } from '../core/errors.js';
 import { EventChannel, type ResilienceEvent } from '../core/events.js';
 import { RollingSum } from '../core/rolling-sum.js';
-import { CONCURRENCY_DIMENSION, dimensionCost, MINUTE_MS, PAUSE_DIMENSION, QUEUE_DIMENSION, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
+import { CONCURRENCY_DIMENSION, MINUTE_MS, PAUSE_DIMENSION, QUEUE_DIMENSION, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
 import { Lease, type LeaseOwner, type Usage } from './lease.js';
 import { CONCURRENCY_INDEX, type DimensionSpec, type LimiterBackend, NO_SLOT, PAUSE_INDEX, REFUSED } from './limiter-store.js';
 import { type RateLimiterOptions, resolveLimiterOptions } from './limiter-options.js';
 import { MemoryLimiterStore } from './memory-store.js';
+import { SharedAdmission, type SharedAdmissionHost } from './shared-admission.js';
+import { isSharedStore } from './shared-store.js';
 import { isPriority, type Priority, QUEUE_INDEX } from './priority.js';
 import { ProviderStateFollower } from './provider-state.js';
 import { TransitLog } from './transit-log.js';
+import { hasRefund, usageDeltas } from './usage-deltas.js';
 import type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from './limiter-types.js';
 
 export type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from './limiter-types.js';
+import { localShareOptions } from './local-share.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
 const DIMENSION_COUNT = RATE_DIMENSIONS.length;
@@ -60,6 +64,8 @@ export class RateLimiter implements LeaseOwner {
   private timerAt = Infinity;
   private pumping = false;
   private closed = false;
+  /** Admission through a shared store (Redis); undefined for the memory store. */
+  private readonly shared: SharedAdmission | undefined;
   private counters = { admitted: 0, rejected: 0, waited: 0, totalWaitMs: 0 };
   private rejectedByReason: Record<RateLimitRejection, number> = { timeout: 0, queue_full: 0, never_fits: 0, paused: 0 };
 
@@ -76,7 +82,14 @@ export class RateLimiter implements LeaseOwner {
     this.hasConcurrency = Number.isFinite(this.maxConcurrent);
     this.maxWaitMs = resolved.maxWaitMs;
     this.maxQueue = resolved.maxQueue;
-    this.backend = (options.store ?? new MemoryLimiterStore()).open(options.key ?? this.name, resolved.spec);
+    const store = options.store ?? new MemoryLimiterStore();
+    if (isSharedStore(store)) {
+      this.shared = new SharedAdmission(this.sharedHost(options), store.openShared(options.key ?? this.name, resolved.spec), resolved.spec, store.policy);
+      // Kept for the shapes below; a shared limiter never admits through it.
+      this.backend = new MemoryLimiterStore().open(this.name, resolved.spec);
+    } else {
+      this.backend = store.open(options.key ?? this.name, resolved.spec);
+    }
     this.providerDelayMs = resolved.spec.providerDelayMs;
     this.transit = this.providerDelayMs > 0 && this.dimensions.some((d) => d.index <= 3) ? new TransitLog() : undefined;
     this.follower = new ProviderStateFollower(this.backend, this.dimensions, this.limit, this.burst, this.transit, this.providerDelayMs);
@@ -99,7 +112,7 @@ export class RateLimiter implements LeaseOwner {
    */
   tryAcquire(options: AcquireOptions = {}, nowMs?: number): Lease | null {
     const priority = options.priority ?? 'normal';
-    if (this.closed || !isPriority(priority) || this.fillCosts(this.scratch, options)) return null;
+    if (this.shared !== undefined || this.closed || !isPriority(priority) || this.fillCosts(this.scratch, options)) return null;
     const now = nowMs ?? this.clock.now();
     if (priority === 'critical') return this.grant(this.backend.tryAdmit(this.scratch, this.hasConcurrency, now, true), priority, now, 0);
     if (this.queue.size !== 0 && this.queue.hasAhead(QUEUE_INDEX[priority], options.queuedSince ?? now)) return null;
@@ -117,6 +130,7 @@ export class RateLimiter implements LeaseOwner {
     if (costError) return Promise.reject(costError);
     const tooLarge = this.neverFits(this.scratch, options.requestId);
     if (tooLarge) return Promise.reject(tooLarge);
+    if (this.shared) return this.shared.acquire(this.scratch, priority, QUEUE_INDEX[priority as Exclude<Priority, 'critical'>] ?? 0, options, options.maxWaitMs ?? this.maxWaitMs);
     return this.enqueue(priority as Exclude<Priority, 'critical'>, QUEUE_INDEX[priority as Exclude<Priority, 'critical'>], options, this.clock.now());
   }
 
@@ -126,6 +140,8 @@ export class RateLimiter implements LeaseOwner {
    * @internal
    */
   admitShadow(options: AcquireOptions): { lease: Lease; wouldHaveWaitedOn: string | undefined } {
+    // A shared store cannot answer synchronously: shadow decisions use this process's share.
+    if (this.shared) return this.shared.localLimiter().admitShadow(options);
     const priority = options.priority ?? 'normal';
     const costError = this.fillCosts(this.scratch, options);
     if (costError) throw costError;
@@ -148,6 +164,7 @@ export class RateLimiter implements LeaseOwner {
     const priority = options.priority ?? 'normal';
     if (priority === 'critical') return 0;
     if (!isPriority(priority) || this.fillCosts(this.scratch, options) || this.neverFitsQuietly(this.scratch)) return Infinity;
+    if (this.shared) return this.shared.estimateWaitMs(options);
     return this.waitAheadMs(QUEUE_INDEX[priority], this.clock.now());
   }
 
@@ -180,6 +197,10 @@ export class RateLimiter implements LeaseOwner {
       this.backend.pauseUntil(now + state.retryAfterMs);
       if (this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: state.retryAfterMs });
     }
+    if (this.shared) {
+      this.shared.applyProviderState(state);
+      return;
+    }
     this.follower.apply(state, now);
     if (this.queue.size > 0) this.pump();
   }
@@ -191,6 +212,7 @@ export class RateLimiter implements LeaseOwner {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.shared?.close();
     for (let waiter = this.queue.peek(); waiter; waiter = this.queue.peek()) {
       this.queue.remove(waiter);
       waiter.reject(new ShutdownError(this.name));
@@ -201,15 +223,16 @@ export class RateLimiter implements LeaseOwner {
   stats(): RateLimiterStats {
     const now = this.clock.now();
     const remaining: Partial<Record<RateDimension, number>> = {};
-    for (const d of this.dimensions) remaining[d.name] = Math.floor(this.backend.level(d.index, now));
+    const shared = this.shared?.snapshot(now);
+    for (const d of this.dimensions) remaining[d.name] = Math.floor(shared ? (shared.levels[d.index] ?? NaN) : this.backend.level(d.index, now));
     const configured = (index: number): number | null => (Number.isFinite(this.limit[index]!) ? this.limit[index]! : null);
     return {
       name: this.name,
       requestsLastMinute: this.requestsWindow.sum(now),
       tokensLastMinute: Math.round(this.tokensWindow.sum(now)),
-      concurrentRequests: this.backend.inFlight,
-      queued: this.queue.size,
-      queuedByPriority: { high: this.queue.countOf(0), normal: this.queue.countOf(1), low: this.queue.countOf(2) },
+      concurrentRequests: shared ? shared.inFlight : this.backend.inFlight,
+      queued: this.queue.size + (shared?.queued ?? 0),
+      queuedByPriority: { high: this.queuedAt(0), normal: this.queuedAt(1), low: this.queuedAt(2) },
       maxRequestsPerMinute: configured(0),
       maxTokensPerMinute: configured(1),
       maxInputTokensPerMinute: configured(2),
@@ -218,10 +241,37 @@ export class RateLimiter implements LeaseOwner {
       maxTokensPerDay: configured(5),
       maxConcurrent: this.hasConcurrency ? this.maxConcurrent : null,
       remaining,
-      pausedForMs: Math.max(0, this.backend.pausedUntil - now),
+      pausedForMs: shared ? shared.pausedForMs : Math.max(0, this.backend.pausedUntil - now),
       ...this.counters,
       rejectedByReason: { ...this.rejectedByReason },
-      expiredLeases: this.backend.expiredSlots,
+      expiredLeases: shared ? shared.expiredLeases : this.backend.expiredSlots,
+      ...(shared ? { store: shared.status } : {}),
+    };
+  }
+
+  private queuedAt(queue: number): number {
+    return this.queue.countOf(queue) + (this.shared?.countOf(queue) ?? 0);
+  }
+
+  /** What SharedAdmission needs of this limiter (kept narrow). */
+  private sharedHost(options: RateLimiterOptions): SharedAdmissionHost {
+    return {
+      name: this.name,
+      clock: this.clock,
+      events: this.events,
+      maxQueue: this.maxQueue,
+      rejection: (dimension, retryAfterMs, reason, requestId, detail) => this.rejection(dimension, retryAfterMs, reason, requestId, detail),
+      dimensionName: (index) => this.dimensionName(index),
+      countAdmission: (costs, now, waitedMs) => {
+        this.counters.admitted++;
+        this.requestsWindow.add(1, now);
+        this.tokensWindow.add(costs[1]!, now);
+        if (waitedMs > 0) {
+          this.counters.waited++;
+          this.counters.totalWaitMs += waitedMs;
+        }
+      },
+      createLocal: (share) => new RateLimiter(localShareOptions(options, this.dimensions, this.maxConcurrent, share)),
     };
   }
 
@@ -234,22 +284,13 @@ export class RateLimiter implements LeaseOwner {
   }
 
   private reconcile(lease: Lease, usage: Usage): boolean {
-    const actualTokens = usage.tokens ?? (usage.inputTokens !== undefined || usage.outputTokens !== undefined ? (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) : lease.tokens);
-    const actualInput = usage.inputTokens ?? (usage.tokens !== undefined && usage.outputTokens !== undefined ? usage.tokens - usage.outputTokens : lease.inputTokens);
-    const actualOutput = usage.outputTokens ?? lease.outputTokens;
-    if (![actualTokens, actualInput, actualOutput].every((n) => Number.isFinite(n) && n >= 0)) return false;
     const deltas = this.deltas;
-    let anyRefund = false;
-    for (const d of this.dimensions) {
-      const delta =
-        dimensionCost(d.index, actualTokens, actualInput, actualOutput) - dimensionCost(d.index, lease.tokens, lease.inputTokens, lease.outputTokens);
-      deltas[d.index] = delta;
-      if (delta < 0) anyRefund = true;
-    }
+    const actualTokens = usageDeltas(lease, usage, this.dimensions, deltas);
+    if (Number.isNaN(actualTokens)) return false;
     const now = this.clock.now();
     this.backend.adjust(deltas, now);
     this.tokensWindow.add(actualTokens - lease.tokens, now);
-    return anyRefund;
+    return hasRefund(deltas);
   }
 
   private fillCosts(costs: Float64Array, options: AcquireOptions): ConfigError | undefined {

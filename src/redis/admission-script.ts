@@ -5,26 +5,27 @@
  * tag (see `keys.ts`), so it runs unchanged on Redis Cluster.
  *
  * KEYS: [1] tat hash (dimension index -> TAT, ms as a decimal string), [2] leases sorted set
- * (lease id -> expiry ms), [3] pause-until (ms, string), [4] configuration fingerprint (string).
+ * (lease id -> expiry ms), [3] pause-until (ms, string), [4] configuration fingerprint (string),
+ * [5] live processes sorted set (process id -> expiry ms).
  *
  * ARGV, common header (see `script-args.ts`):
  *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (lead), [4] maxConcurrent
- *   (-1 = no cap), [5] leaseTimeoutMs, [6] n = configured dimensions, then n triples
+ *   (-1 = no cap), [5] lease TTL ms, [6] n = configured dimensions, then n triples
  *   (index, intervalMs, toleranceMs); op arguments start at ARGV[7 + 3n]:
- *   - admit:   mode (0 normal, 1 force), wantsSlot (0/1), leaseId, n costs (header order)
+ *   - admit:   m, then m requests of (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, n costs)
  *   - wait:    n costs (a dry run: how long until they fit, ignoring concurrency)
- *   - adjust:  n deltas (positive debits, negative refunds; never refunded above a full bucket)
- *   - release: leaseId        - renew: leaseId
- *   - pause:   ms             - level: dimension index, units (lowers only)
+ *   - settle:  leaseId ('' = none), n deltas (positive debits, negative refunds; never above a full bucket)
+ *   - renew:   m, m lease ids     - hello: process id, ttl ms
+ *   - pause:   ms                 - level: dimension index, units (lowers only)
  *   - state:   (none)
  *
  * Every reply is an array { status, mismatch, ... } where mismatch = 1 when the fingerprint
  * stored by the last caller differs from this caller's. Fractional numbers are returned as
  * strings (Redis truncates Lua numbers to integers). Per op:
- *   - admit:   {1, m, reclaimed, leaseId or ''} or {0, m, reclaimed, waitMs, dimension}
+ *   - admit:   {admitted count k, m, reclaimed, waitMs ('' when all fit), dimension (-1 when all fit), Redis time (ms), k lease ids ('' without a slot)}
  *   - wait:    {1, m, waitMs, dimension (-1 when it fits now)}
- *   - adjust:  {1, m}
- *   - release: {1 or 0, m}   - renew: {1 or 0, m} (0: unknown or already expired)
+ *   - settle:  {1 or 0 (lease released or not), m}
+ *   - renew:   {renewed count, m}   - hello: {1, m, live processes}
  *   - pause:   {1, m, pauseRemainingMs}
  *   - level:   {1 or 0 (unchanged or dimension not configured), m, levelAfter}
  *   - state:   {1, m, pauseRemainingMs, inFlight, nextLeaseExpiryMs ('' when none), level per dimension...}
@@ -110,56 +111,73 @@ local function worstWait(from)
   local worst, dim = 0, -1
   for i = 1, n do
     local cost = tonumber(ARGV[from + i - 1])
-    local start = now + lead
-    local base = tats[i]
-    if base < start then base = start end
-    local wait = base + cost * interval[i] - tol[i] - now
-    if wait > worst then worst, dim = wait, tonumber(idx[i]) end
+    -- Relative to now (absolute ms lose precision in a double); under 1 us (TIME's resolution) is no wait.
+    local ahead = lead
+    if tats[i] > now + lead then ahead = tats[i] - now end
+    local wait = ahead + cost * interval[i] - tol[i]
+    if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
   end
   return worst, dim
 end
 
 if op == 'admit' then
-  local force = ARGV[rest] == '1'
-  local wantsSlot = ARGV[rest + 1] == '1'
-  local leaseId = ARGV[rest + 2]
-  local from = rest + 3
-  local reclaimed = 0
-  if wantsSlot then reclaimed = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now)) end
-  if not force then
-    local p = pausedMs()
-    if p > 0 then return {0, mismatch, reclaimed, fmt(p), PAUSE} end
-    local worst, dim = worstWait(from)
-    if worst > 0 then return {0, mismatch, reclaimed, fmt(worst), dim} end
-    if wantsSlot and maxConc >= 0 and redis.call('ZCARD', KEYS[2]) >= maxConc then
-      local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-      return {0, mismatch, reclaimed, fmt(tonumber(first[2]) - now), CONCURRENCY}
-    end
-  end
+  -- A batch, in queue order; stops at the first request that does not fit (head-of-line).
+  local m = tonumber(ARGV[rest])
+  local at = rest + 1
+  local reclaimed = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now))
+  local inUse = redis.call('ZCARD', KEYS[2])
+  local reply = {0, mismatch, reclaimed, '', -1, fmt(now)}
   local changed = {}
-  for i = 1, n do
-    local start = now + lead
-    local base = tats[i]
-    if base < start then base = start end
-    tats[i] = base + tonumber(ARGV[from + i - 1]) * interval[i]
-    changed[i] = true
+  local leasesAdded = false
+  for r = 1, m do
+    local force = ARGV[at] == '1'
+    local wantsSlot = ARGV[at + 1] == '1'
+    local leaseId = ARGV[at + 2]
+    local from = at + 3
+    at = from + n
+    if not force then
+      local p = pausedMs()
+      if p > 0 then reply[4], reply[5] = fmt(p), PAUSE break end
+      local worst, dim = worstWait(from)
+      if worst > 0 then reply[4], reply[5] = fmt(worst), dim break end
+      if wantsSlot and maxConc >= 0 and inUse >= maxConc then
+        local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+        reply[4], reply[5] = fmt(tonumber(first[2]) - now), CONCURRENCY
+        break
+      end
+    end
+    for i = 1, n do
+      local start = now + lead
+      local base = tats[i]
+      if base < start then base = start end
+      tats[i] = base + tonumber(ARGV[from + i - 1]) * interval[i]
+      changed[i] = true
+    end
+    if wantsSlot then
+      redis.call('ZADD', KEYS[2], fmt(now + leaseTtl), leaseId)
+      inUse = inUse + 1
+      leasesAdded = true
+      reply[#reply + 1] = leaseId
+    else
+      reply[#reply + 1] = ''
+    end
+    reply[1] = reply[1] + 1
   end
   saveTats(changed)
-  if wantsSlot then
-    redis.call('ZADD', KEYS[2], fmt(now + leaseTtl), leaseId)
-    extend(KEYS[2], leaseTtl)
-    return {1, mismatch, reclaimed, leaseId}
-  end
-  return {1, mismatch, reclaimed, ''}
+  if leasesAdded then extend(KEYS[2], leaseTtl) end
+  return reply
 elseif op == 'wait' then
   local worst, dim = worstWait(rest)
   local p = pausedMs()
   if p > worst then worst, dim = p, PAUSE end
   return {1, mismatch, fmt(worst), dim}
-elseif op == 'adjust' then
+elseif op == 'settle' then
+  -- Releases a lease ('' for none) and reconciles usage in one call.
+  local released = 0
+  if ARGV[rest] ~= '' then released = redis.call('ZREM', KEYS[2], ARGV[rest]) end
   local changed = {}
   for i = 1, n do
-    local delta = tonumber(ARGV[rest + i - 1])
+    local delta = tonumber(ARGV[rest + i])
     if delta ~= 0 then
       local base = tats[i]
       if base < now then base = now end
@@ -170,19 +188,30 @@ elseif op == 'adjust' then
     end
   end
   saveTats(changed)
-  return {1, mismatch}
-elseif op == 'release' then
-  return {redis.call('ZREM', KEYS[2], ARGV[rest]), mismatch}
+  return {released, mismatch}
 elseif op == 'renew' then
-  local score = redis.call('ZSCORE', KEYS[2], ARGV[rest])
-  if not score then return {0, mismatch} end
-  if tonumber(score) <= now then
-    redis.call('ZREM', KEYS[2], ARGV[rest])
-    return {0, mismatch}
+  -- Extends every live lease named; returns how many were still held.
+  local m = tonumber(ARGV[rest])
+  local renewed = 0
+  for r = 1, m do
+    local id = ARGV[rest + r]
+    local score = redis.call('ZSCORE', KEYS[2], id)
+    if score and tonumber(score) > now then
+      redis.call('ZADD', KEYS[2], 'XX', fmt(now + leaseTtl), id)
+      renewed = renewed + 1
+    elseif score then
+      redis.call('ZREM', KEYS[2], id)
+    end
   end
-  redis.call('ZADD', KEYS[2], 'XX', fmt(now + leaseTtl), ARGV[rest])
-  extend(KEYS[2], leaseTtl)
-  return {1, mismatch}
+  if renewed > 0 then extend(KEYS[2], leaseTtl) end
+  return {renewed, mismatch}
+elseif op == 'hello' then
+  -- Registers this process as live for ttl ms; returns how many processes are live.
+  local ttl = tonumber(ARGV[rest + 1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', fmt(now))
+  redis.call('ZADD', KEYS[5], fmt(now + ttl), ARGV[rest])
+  extend(KEYS[5], ttl)
+  return {1, mismatch, redis.call('ZCARD', KEYS[5])}
 elseif op == 'pause' then
   local untilMs = now + tonumber(ARGV[rest])
   local v = redis.call('GET', KEYS[3])
@@ -218,4 +247,4 @@ return redis.error_reply('llm-resilience: unknown op ' .. tostring(op))
 `;
 
 /** The operations of {@link ADMISSION_SCRIPT}. */
-export type ScriptOp = 'admit' | 'wait' | 'adjust' | 'release' | 'renew' | 'pause' | 'level' | 'state';
+export type ScriptOp = 'admit' | 'wait' | 'settle' | 'renew' | 'hello' | 'pause' | 'level' | 'state';

@@ -4,6 +4,7 @@
  * never with a rate-limit error. The limiter's queue, priorities and waiting stay in the process.
  */
 import type { LimiterSpec } from '../limiter/limiter-store.js';
+import type { SharedAdmitReply, SharedAdmitRequest, SharedLimiterBackend } from '../limiter/shared-store.js';
 import { ADMISSION_SCRIPT, type ScriptOp } from './admission-script.js';
 import type { RedisScriptClient } from './client.js';
 import { type LimiterKeys, limiterKeys } from './keys.js';
@@ -35,6 +36,8 @@ export interface RedisLimiterState {
 }
 
 export interface RedisLimiterBackendOptions {
+  /** Lease TTL in Redis (renewed while the call runs). Default: the spec's leaseTimeoutMs. */
+  readonly leaseTtlMs?: number;
   /** Deadline of each call. Default 250 ms. */
   readonly timeoutMs?: number;
   /** Compare this process's limits with the other processes' (default true). */
@@ -48,7 +51,7 @@ export interface RedisLimiterBackendOptions {
 /** Rate dimension count (RATE_DIMENSIONS.length). */
 const DIMENSIONS = 6;
 
-export class RedisLimiterBackend {
+export class RedisLimiterBackend implements SharedLimiterBackend {
   readonly keys: LimiterKeys;
   private readonly runner: ScriptRunner;
   private readonly args: SpecArgs;
@@ -67,20 +70,35 @@ export class RedisLimiterBackend {
   ) {
     this.keys = limiterKeys(prefix, key);
     this.runner = new ScriptRunner(client, ADMISSION_SCRIPT, { timeoutMs: options.timeoutMs });
-    this.args = specArgs(spec, options.checkConfig ?? true);
+    this.args = specArgs(spec, options.checkConfig ?? true, options.leaseTtlMs);
     this.newLeaseId = options.leaseId ?? (() => globalThis.crypto.randomUUID());
   }
 
   /**
-   * Admits `costs` (indexed like RATE_DIMENSIONS) on every dimension and, when `wantsSlot`, a
-   * concurrency lease, or nothing at all: a refusal charges nothing. `force` admits regardless.
+   * Admits a batch in order, each request on every dimension (and a lease when it asks for a
+   * slot) or not at all, stopping at the first that does not fit: a refusal charges nothing.
    */
-  async admit(costs: ArrayLike<number>, wantsSlot: boolean, force: boolean): Promise<RedisAdmission> {
-    const leaseId = wantsSlot ? this.newLeaseId() : '';
-    const reply = await this.call('admit', 4, force ? '1' : '0', wantsSlot ? '1' : '0', leaseId, ...perDimension(this.args, costs));
+  async admit(batch: readonly SharedAdmitRequest[]): Promise<SharedAdmitReply> {
+    const args: (string | number)[] = [batch.length];
+    for (const request of batch) args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', ...perDimension(this.args, request.costs));
+    const reply = await this.call('admit', 6, ...args);
     this.expiredSlots += replyNumber('admit', reply, 2);
-    if (replyNumber('admit', reply, 0) === 1) return { admitted: true, leaseId: wantsSlot ? replyString('admit', reply, 3) : null };
-    return { admitted: false, waitMs: replyNumber('admit', reply, 3), dimension: replyNumber('admit', reply, 4) };
+    const count = replyNumber('admit', reply, 0);
+    const admitted: (string | null)[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = replyString('admit', reply, 6 + i);
+      admitted.push(id === '' ? null : id);
+    }
+    const storeTime = replyNumber('admit', reply, 5);
+    if (count === batch.length) return { admitted, waitMs: 0, dimension: -1, storeTime };
+    return { admitted, waitMs: replyNumber('admit', reply, 3), dimension: replyNumber('admit', reply, 4), storeTime };
+  }
+
+  /** One request: {@link admit} with a batch of one. */
+  async admitOne(costs: ArrayLike<number>, wantsSlot: boolean, force: boolean): Promise<RedisAdmission> {
+    const reply = await this.admit([{ costs, slot: wantsSlot, force }]);
+    if (reply.admitted.length === 1) return { admitted: true, leaseId: reply.admitted[0]! };
+    return { admitted: false, waitMs: reply.waitMs, dimension: reply.dimension };
   }
 
   /** Ms until `costs` fit on the rate dimensions and the pause (ignoring concurrency), and what holds them (-1: nothing). */
@@ -89,19 +107,34 @@ export class RedisLimiterBackend {
     return { waitMs: replyNumber('wait', reply, 2), dimension: replyNumber('wait', reply, 3) };
   }
 
+  /** Frees a lease (null: none) and reconciles usage (null: none) in one call. */
+  async settle(leaseId: string | null, deltas: ArrayLike<number> | null): Promise<void> {
+    await this.settleReply(leaseId, deltas);
+  }
+
   /** Reconciles usage: positive deltas debit (TAT forward), negative refund (never above a full bucket). */
   async adjust(deltas: ArrayLike<number>): Promise<void> {
-    await this.call('adjust', 2, ...perDimension(this.args, deltas));
+    await this.settleReply(null, deltas);
   }
 
   /** Frees a lease; false when it was unknown, already released or expired (idempotent). */
   async releaseSlot(leaseId: string): Promise<boolean> {
-    return replyNumber('release', await this.call('release', 2, leaseId), 0) === 1;
+    return (await this.settleReply(leaseId, null)) === 1;
   }
 
-  /** Extends a lease by the lease timeout from now; false when it already expired or was released. */
+  /** Extends leases by the lease TTL from now; resolves to how many were still held. */
+  async renew(leaseIds: readonly string[]): Promise<number> {
+    return replyNumber('renew', await this.call('renew', 2, leaseIds.length, ...leaseIds), 0);
+  }
+
+  /** Extends one lease; false when it already expired or was released. */
   async renewSlot(leaseId: string): Promise<boolean> {
-    return replyNumber('renew', await this.call('renew', 2, leaseId), 0) === 1;
+    return (await this.renew([leaseId])) === 1;
+  }
+
+  /** Registers this process as live for `ttlMs`; resolves to the number of live processes. */
+  async hello(processId: string, ttlMs: number): Promise<number> {
+    return replyNumber('hello', await this.call('hello', 3, processId, String(Math.max(1, Math.ceil(ttlMs)))), 2);
   }
 
   /** Pauses non-forced admission for `ms` (never shortens a longer pause); resolves to the pause left. */
@@ -115,6 +148,10 @@ export class RedisLimiterBackend {
    */
   async setLevel(dimension: number, units: number): Promise<boolean> {
     return replyNumber('level', await this.call('level', 3, dimension, String(units)), 0) === 1;
+  }
+
+  async lowerLevel(dimension: number, units: number): Promise<void> {
+    await this.setLevel(dimension, units);
   }
 
   /** Levels, leases and pause as Redis sees them now. */
@@ -131,6 +168,11 @@ export class RedisLimiterBackend {
       nextLeaseExpiryMs: next === '' ? Infinity : replyNumber('state', reply, 4),
       pauseRemainingMs: replyNumber('state', reply, 2),
     };
+  }
+
+  private async settleReply(leaseId: string | null, deltas: ArrayLike<number> | null): Promise<number> {
+    const values = deltas ? perDimension(this.args, deltas) : this.args.order.map(() => '0');
+    return replyNumber('settle', await this.call('settle', 2, leaseId ?? '', ...values), 0);
   }
 
   private async call(op: ScriptOp, minLength: number, ...rest: (string | number)[]): Promise<readonly unknown[]> {

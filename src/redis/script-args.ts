@@ -4,7 +4,7 @@ import type { ScriptOp } from './admission-script.js';
 
 /** The header without its op: ARGV[2..]. Built once per backend. */
 export interface SpecArgs {
-  /** ARGV[2..6 + 3n]: fingerprint, lead, maxConcurrent, leaseTimeoutMs, n, (index, interval, tolerance) x n. */
+  /** ARGV[2..6 + 3n]: fingerprint, lead, maxConcurrent, lease TTL ms, n, (index, interval, tolerance) x n. */
   readonly header: readonly (string | number)[];
   /** Dimension indexes in header order (costs and deltas are passed in this order). */
   readonly order: readonly number[];
@@ -12,8 +12,11 @@ export interface SpecArgs {
   readonly fingerprint: string;
 }
 
-/** Builds the header; `checkConfig: false` skips the fingerprint check. */
-export function specArgs(spec: LimiterSpec, checkConfig = true): SpecArgs {
+/**
+ * Builds the header; `checkConfig: false` skips the fingerprint check. Leases live `leaseTtlMs` in
+ * Redis unless renewed (default: the spec's lease timeout).
+ */
+export function specArgs(spec: LimiterSpec, checkConfig = true, leaseTtlMs = spec.leaseTimeoutMs): SpecArgs {
   const maxConcurrent = Number.isFinite(spec.maxConcurrent) ? spec.maxConcurrent : -1;
   const triples: (string | number)[] = [];
   const parts: string[] = [];
@@ -22,10 +25,10 @@ export function specArgs(spec: LimiterSpec, checkConfig = true): SpecArgs {
     triples.push(d.index, String(d.intervalMs), String(tolerance));
     parts.push(`${d.name}=${d.limit}/${d.burst}`);
   }
-  parts.push(`maxConcurrent=${maxConcurrent}`, `leaseTimeoutMs=${spec.leaseTimeoutMs}`);
+  parts.push(`maxConcurrent=${maxConcurrent}`);
   const fingerprint = parts.join(',');
   return {
-    header: [checkConfig ? fingerprint : '', String(spec.providerDelayMs), maxConcurrent, String(spec.leaseTimeoutMs), spec.dimensions.length, ...triples],
+    header: [checkConfig ? fingerprint : '', String(spec.providerDelayMs), maxConcurrent, String(leaseTtlMs), spec.dimensions.length, ...triples],
     order: spec.dimensions.map((d) => d.index),
     fingerprint,
   };

@@ -13,8 +13,8 @@ function refused(result: RedisAdmission): { waitMs: number; dimension: number } 
 describe.skipIf(!redisUp)('Redis admission script', () => {
   it('60 RPM from a full bucket admits 60, then refuses with a wait of about 1000 ms', async () => {
     const { backend } = open({ requestsPerMinute: 60 });
-    for (let i = 0; i < 60; i++) expect((await backend.admit(costs(), false, false)).admitted).toBe(true);
-    const refusal = refused(await backend.admit(costs(), false, false));
+    for (let i = 0; i < 60; i++) expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
+    const refusal = refused(await backend.admitOne(costs(), false, false));
     expect(refusal.dimension).toBe(0);
     expect(refusal.waitMs).toBeGreaterThan(500);
     expect(refusal.waitMs).toBeLessThanOrEqual(1000);
@@ -22,19 +22,19 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
 
   it('sleeping the returned wait is enough to be admitted', async () => {
     const { backend } = open({ requestsPerMinute: 600, burst: { requestsPerMinute: 1 } });
-    expect((await backend.admit(costs(), false, false)).admitted).toBe(true);
-    const { waitMs } = refused(await backend.admit(costs(), false, false));
+    expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
+    const { waitMs } = refused(await backend.admitOne(costs(), false, false));
     expect(waitMs).toBeGreaterThan(0);
     expect(waitMs).toBeLessThanOrEqual(100);
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitMs) + 2));
-    expect((await backend.admit(costs(), false, false)).admitted).toBe(true);
+    expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
   });
 
   it('tokens per minute: admits up to the bucket, refuses the rest with the refill time of the missing tokens', async () => {
     const { backend } = open({ tokensPerMinute: 6000 }); // 10 ms per token
-    expect((await backend.admit(costs({ tokens: 5000 }), false, false)).admitted).toBe(true);
-    expect((await backend.admit(costs({ tokens: 1000 }), false, false)).admitted).toBe(true);
-    const refusal = refused(await backend.admit(costs({ tokens: 100 }), false, false));
+    expect((await backend.admitOne(costs({ tokens: 5000 }), false, false)).admitted).toBe(true);
+    expect((await backend.admitOne(costs({ tokens: 1000 }), false, false)).admitted).toBe(true);
+    const refusal = refused(await backend.admitOne(costs({ tokens: 100 }), false, false));
     expect(refusal.dimension).toBe(1);
     expect(refusal.waitMs).toBeGreaterThan(800);
     expect(refusal.waitMs).toBeLessThanOrEqual(1000);
@@ -42,9 +42,9 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
 
   it('all or none: a refusal on one dimension leaves every dimension unchanged (upstash#156)', async () => {
     const { backend } = open({ requestsPerMinute: 100, tokensPerMinute: 1000, requestsPerDay: 1000 });
-    expect((await backend.admit(costs({ tokens: 900 }), false, false)).admitted).toBe(true);
+    expect((await backend.admitOne(costs({ tokens: 900 }), false, false)).admitted).toBe(true);
     const before = await backend.state();
-    const refusal = refused(await backend.admit(costs({ tokens: 500 }), false, false));
+    const refusal = refused(await backend.admitOne(costs({ tokens: 500 }), false, false));
     expect(refusal.dimension).toBe(1);
     const after = await backend.state();
     for (const index of [0, 1, 4]) expect(after.levels[index]! - before.levels[index]!).toBeGreaterThanOrEqual(0);
@@ -55,8 +55,8 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
 
   it('the refusal names the dimension with the longest wait', async () => {
     const { backend } = open({ requestsPerMinute: 1, tokensPerMinute: 1000 });
-    expect((await backend.admit(costs({ tokens: 1000 }), false, false)).admitted).toBe(true);
-    const refusal = refused(await backend.admit(costs({ tokens: 10 }), false, false));
+    expect((await backend.admitOne(costs({ tokens: 1000 }), false, false)).admitted).toBe(true);
+    const refusal = refused(await backend.admitOne(costs({ tokens: 10 }), false, false));
     expect(refusal.dimension).toBe(0);
     expect(refusal.waitMs).toBeGreaterThan(59_000);
   });
@@ -64,8 +64,8 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
   it('force admits regardless and still charges', async () => {
     const { backend } = open({ requestsPerMinute: 2, maxConcurrent: 1 }, { timeoutMs: 2000 });
     await backend.pause(5000);
-    expect(refused(await backend.admit(costs(), true, false)).dimension).toBe(PAUSE_INDEX);
-    for (let i = 0; i < 3; i++) expect((await backend.admit(costs(), true, true)).admitted).toBe(true);
+    expect(refused(await backend.admitOne(costs(), true, false)).dimension).toBe(PAUSE_INDEX);
+    for (let i = 0; i < 3; i++) expect((await backend.admitOne(costs(), true, true)).admitted).toBe(true);
     const state = await backend.state();
     expect(state.levels[0]).toBeLessThan(-0.9);
     expect(state.inFlight).toBe(3);
@@ -73,7 +73,7 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
 
   it('reconcile: a debit moves the bucket down, a refund back up but never above full', async () => {
     const { backend } = open({ tokensPerMinute: 60_000 });
-    expect((await backend.admit(costs({ tokens: 10_000 }), false, false)).admitted).toBe(true);
+    expect((await backend.admitOne(costs({ tokens: 10_000 }), false, false)).admitted).toBe(true);
     await backend.adjust([0, 5000, 0, 0, 0, 0]);
     expect((await backend.state()).levels[1]).toBeCloseTo(45_000, -3);
     await backend.adjust([0, -8000, 0, 0, 0, 0]);
@@ -82,21 +82,21 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
     expect((await backend.state()).levels[1]).toBe(60_000);
     await backend.adjust([0, 100_000, 0, 0, 0, 0]);
     expect((await backend.state()).levels[1]).toBeCloseTo(-40_000, -3);
-    expect(refused(await backend.admit(costs({ tokens: 1 }), false, false)).waitMs).toBeGreaterThan(39_000);
+    expect(refused(await backend.admitOne(costs({ tokens: 1 }), false, false)).waitMs).toBeGreaterThan(39_000);
   });
 
   it('pause refuses until it ends, never shortens a longer pause, and force passes it', async () => {
     const { backend } = open({ requestsPerMinute: 100 });
     expect(await backend.pause(800)).toBeGreaterThan(790);
     expect(await backend.pause(10)).toBeGreaterThan(400);
-    const refusal = refused(await backend.admit(costs(), false, false));
+    const refusal = refused(await backend.admitOne(costs(), false, false));
     expect(refusal.dimension).toBe(PAUSE_INDEX);
     expect(refusal.waitMs).toBeGreaterThan(300);
     expect(refusal.waitMs).toBeLessThanOrEqual(800);
     expect(await backend.waitFor(costs())).toMatchObject({ dimension: PAUSE_INDEX });
-    expect((await backend.admit(costs(), false, true)).admitted).toBe(true);
+    expect((await backend.admitOne(costs(), false, true)).admitted).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(refusal.waitMs) + 5));
-    expect((await backend.admit(costs(), false, false)).admitted).toBe(true);
+    expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
     expect((await backend.state()).pauseRemainingMs).toBe(0);
   });
 
@@ -107,7 +107,7 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
     expect(await backend.setLevel(1, 5000)).toBe(false);
     expect((await backend.state()).levels[1]).toBeLessThan(2100);
     expect(await backend.setLevel(3, 10)).toBe(false); // not configured
-    expect(refused(await backend.admit(costs({ tokens: 3000 }), false, false)).dimension).toBe(1);
+    expect(refused(await backend.admitOne(costs({ tokens: 3000 }), false, false)).dimension).toBe(1);
   });
 
   it('waitFor is a dry run: it reports the wait and charges nothing', async () => {
@@ -120,7 +120,7 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
 
   it('providerDelayMs charges the lead up front, like the memory store', async () => {
     const { backend } = open({ requestsPerMinute: 60, providerDelayMs: 5000 });
-    for (let i = 0; i < 55; i++) expect((await backend.admit(costs(), false, false)).admitted).toBe(true);
-    expect(refused(await backend.admit(costs(), false, false)).dimension).toBe(0);
+    for (let i = 0; i < 55; i++) expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
+    expect(refused(await backend.admitOne(costs(), false, false)).dimension).toBe(0);
   });
 });

@@ -42,7 +42,7 @@ describe.skipIf(!redisUp)('Redis script vs memory store', () => {
                 continue;
               }
               const expected = memory.tryAdmit(c, false, 0, s.kind === 'force');
-              const actual = await redis.admit(c, false, s.kind === 'force');
+              const actual = await redis.admitOne(c, false, s.kind === 'force');
               expect(actual.admitted).toBe(expected !== REFUSED);
               if (!actual.admitted) {
                 expect(Math.abs(actual.waitMs - memory.refusalWaitMs)).toBeLessThan(SLACK_MS);

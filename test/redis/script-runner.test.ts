@@ -21,7 +21,7 @@ describe('ScriptRunner without Redis', () => {
   it('a call that never answers rejects with StoreError after its timeout, never a rate-limit error (firecrawl#3728, bottleneck#194)', async () => {
     const backend = new RedisLimiterBackend(silentClient, 'p', 'k', specOf({ requestsPerMinute: 10 }), { timeoutMs: 30 });
     const started = performance.now();
-    const error: unknown = await backend.admit(costs(), false, false).catch((e: unknown) => e);
+    const error: unknown = await backend.admitOne(costs(), false, false).catch((e: unknown) => e);
     expect(performance.now() - started).toBeLessThan(500);
     expect(error).toBeInstanceOf(StoreError);
     expect(error).not.toBeInstanceOf(RateLimitExceededError);
@@ -31,7 +31,7 @@ describe('ScriptRunner without Redis', () => {
 
   it('every operation has the timeout', async () => {
     const backend = new RedisLimiterBackend(silentClient, 'p', 'k', specOf({ requestsPerMinute: 10, maxConcurrent: 1 }), { timeoutMs: 20 });
-    const calls = [backend.admit(costs(), true, false), backend.adjust(costs()), backend.releaseSlot('x'), backend.renewSlot('x'), backend.pause(10), backend.setLevel(0, 1), backend.state(), backend.waitFor(costs())];
+    const calls = [backend.admitOne(costs(), true, false), backend.adjust(costs()), backend.releaseSlot('x'), backend.renewSlot('x'), backend.pause(10), backend.setLevel(0, 1), backend.state(), backend.waitFor(costs())];
     for (const result of await Promise.allSettled(calls)) expect(result).toMatchObject({ status: 'rejected', reason: { kind: 'store', reason: 'timeout' } });
   });
 
@@ -97,10 +97,10 @@ describe.skipIf(!redisUp)('ScriptRunner against Redis', () => {
       },
     };
     const backend = new RedisLimiterBackend(counting, o.prefix, 'svc', specOf({ requestsPerMinute: 10 }), { timeoutMs: 2000 });
-    expect((await backend.admit(costs(), false, false)).admitted).toBe(true);
+    expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
     expect(calls).toEqual({ load: 1, evalsha: 1, eval: 0 });
     await o.client.script('FLUSH');
-    expect((await backend.admit(costs(), false, false)).admitted).toBe(true);
+    expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
     expect(calls).toEqual({ load: 1, evalsha: 2, eval: 1 });
     expect((await backend.state()).levels[0]).toBeCloseTo(8, 0);
     expect(calls).toEqual({ load: 1, evalsha: 3, eval: 1 });
@@ -116,6 +116,6 @@ describe.skipIf(!redisUp)('ScriptRunner against Redis', () => {
   it('ioredis is accepted as the client as is', async () => {
     const o = openBackend({ requestsPerMinute: 10 });
     opened.push(o);
-    expect((await o.backend.admit(costs(), false, false)).admitted).toBe(true);
+    expect((await o.backend.admitOne(costs(), false, false)).admitted).toBe(true);
   });
 });

@@ -1,0 +1,56 @@
+/**
+ * Following the provider's headers through a shared store: a retry-after pauses the whole fleet,
+ * and a remaining budget below the store's lowers it (the store only ever lowers: another process
+ * may have spent since the provider answered). Our view of the store's level is not kept locally,
+ * so every lower budget is sent and the store decides. A lower limit than configured is not
+ * adopted fleet-wide: the limits are each process's own configuration (a mismatch is reported).
+ */
+import { RATE_DIMENSIONS } from './dimensions.js';
+import type { LimiterSpec } from './limiter-store.js';
+import type { ProviderRateLimitState } from './limiter-types.js';
+import { ProviderStateFollower } from './provider-state.js';
+import type { SharedLimiterBackend } from './shared-store.js';
+import { TransitLog } from './transit-log.js';
+
+export class SharedProviderState {
+  /** Units this process admitted per dimension, ever (what is in transit is read from it). */
+  private readonly charged = new Float64Array(RATE_DIMENSIONS.length);
+  private readonly chargedOf = (dimension: number): number => this.charged[dimension]!;
+  private readonly transit: TransitLog | undefined;
+  private readonly follower: ProviderStateFollower;
+
+  constructor(
+    private readonly backend: Pick<SharedLimiterBackend, 'pause' | 'lowerLevel'>,
+    spec: LimiterSpec,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    const limit = new Float64Array(RATE_DIMENSIONS.length).fill(Infinity);
+    const burst = new Float64Array(RATE_DIMENSIONS.length).fill(Infinity);
+    for (const d of spec.dimensions) {
+      limit[d.index] = d.limit;
+      burst[d.index] = d.burst;
+    }
+    this.transit = spec.providerDelayMs > 0 && spec.dimensions.some((d) => d.index <= 3) ? new TransitLog() : undefined;
+    const view = {
+      level: () => Infinity,
+      setLevel: (dimension: number, units: number) => {
+        backend.lowerLevel(dimension, units).catch(onError);
+      },
+      charged: this.chargedOf,
+      setLimit: () => undefined,
+    };
+    this.follower = new ProviderStateFollower(view, spec.dimensions, limit, burst, this.transit, spec.providerDelayMs);
+  }
+
+  recordAdmission(costs: Float64Array, now: number): void {
+    for (let d = 0; d < costs.length; d++) this.charged[d]! += costs[d]!;
+    this.transit?.record(now, this.chargedOf);
+  }
+
+  apply(state: ProviderRateLimitState, now: number): void {
+    if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
+      this.backend.pause(state.retryAfterMs).catch(this.onError);
+    }
+    this.follower.apply(state, now);
+  }
+}

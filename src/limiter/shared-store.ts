@@ -1,0 +1,89 @@
+/**
+ * A store shared by many processes (Redis): admission is a round trip, so it is asynchronous. The
+ * limiter keeps its queue, priorities and deadlines in the process and sends the head of its queue
+ * to the store in batches; the store admits in order and stops at the first request that does not
+ * fit, answering how long until it would. Nothing here names Redis: any shared store can implement it.
+ */
+import type { LimiterSpec } from './limiter-store.js';
+
+/** One request of an admission batch. */
+export interface SharedAdmitRequest {
+  /** Indexed like RATE_DIMENSIONS. */
+  readonly costs: ArrayLike<number>;
+  /** Take a concurrency lease too. */
+  readonly slot: boolean;
+  /** Admit regardless of the limits (critical priority); usage is still counted. */
+  readonly force: boolean;
+}
+
+/** The answer to an admission batch. */
+export interface SharedAdmitReply {
+  /** One entry per admitted request, in order (the first `admitted.length` of the batch): its lease id, or null without a slot. */
+  readonly admitted: readonly (string | null)[];
+  /** When a request was refused: ms until it would fit (by the store's clock). */
+  readonly waitMs: number;
+  /** When a request was refused: the dimension index, CONCURRENCY_INDEX or PAUSE_INDEX that held it. */
+  readonly dimension: number;
+  /** The store's clock when it decided (ms), if it says. */
+  readonly storeTime?: number;
+}
+
+/** One limiter's state in a shared store. Every method rejects with an error of kind 'store' on failure. */
+export interface SharedLimiterBackend {
+  admit(batch: readonly SharedAdmitRequest[]): Promise<SharedAdmitReply>;
+  /** Frees a lease (null: none) and reconciles usage (deltas indexed like RATE_DIMENSIONS; null: none). */
+  settle(leaseId: string | null, deltas: ArrayLike<number> | null): Promise<void>;
+  /** Extends the named leases by the lease TTL; resolves to how many were still held. */
+  renew(leaseIds: readonly string[]): Promise<number>;
+  /** Pauses non-forced admission for the fleet (a provider's retry-after). */
+  pause(ms: number): Promise<unknown>;
+  /** Lowers a dimension's available units (provider headers); never raises it. */
+  lowerLevel(dimension: number, units: number): Promise<void>;
+  /** Registers this process as live for `ttlMs`; resolves to the number of live processes. */
+  hello(processId: string, ttlMs: number): Promise<number>;
+  /** The shared state now: units available per dimension (indexed like RATE_DIMENSIONS), leases held, pause left. */
+  state(): Promise<SharedLimiterState>;
+  /** True when another process was seen with different limits. */
+  readonly configMismatch: boolean;
+  /** Leases of crashed or stuck holders this process reclaimed. */
+  readonly expiredSlots: number;
+}
+
+/** A snapshot of one limiter's shared state. */
+export interface SharedLimiterState {
+  /** Units available now, indexed like RATE_DIMENSIONS (NaN where not configured). */
+  readonly levels: readonly number[];
+  /** Leases held, by every process. */
+  readonly inFlight: number;
+  readonly pauseRemainingMs: number;
+}
+
+/** What a limiter does while the shared store does not answer. */
+export type StoreFailMode = 'local' | 'open' | 'closed';
+
+/** How a limiter uses a shared store; the store's options decide. */
+export interface SharedStorePolicy {
+  /** Default 'local': a local limiter holding this process's share of the limits. */
+  readonly failMode: StoreFailMode;
+  /** This process's share of the limits in local mode, in (0, 1]; undefined: 1 / live processes. */
+  readonly localShare: number | undefined;
+  /** While the store is down, how often to try it again (ms). */
+  readonly probeIntervalMs: number;
+  /** Lease TTL in the store (ms): a process killed mid-call frees its slots after it. */
+  readonly leaseTtlMs: number;
+  /** Most requests sent in one admission batch. */
+  readonly maxBatch: number;
+  /** How often a waiter held by concurrency asks again (ms): other processes' releases are not announced. */
+  readonly concurrencyPollMs: number;
+}
+
+export interface SharedLimiterStore {
+  readonly policy: SharedStorePolicy;
+  /** The shared state of the limiter named `key`. */
+  openShared(key: string, spec: LimiterSpec): SharedLimiterBackend;
+}
+
+/** True for stores whose state is shared through a round trip (Redis), false for the memory store. */
+export function isSharedStore(store: unknown): store is SharedLimiterStore {
+  return typeof store === 'object' && store !== null && typeof (store as Partial<SharedLimiterStore>).openShared === 'function';
+}

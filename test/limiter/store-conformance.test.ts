@@ -1,0 +1,234 @@
+/**
+ * One conformance suite for every limiter store: the same RateLimiter behaviour with its state in
+ * memory and in Redis (real Redis, real time: Redis keeps its own clock, so these tests use rates
+ * fast enough to run in well under a second each).
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { RateLimitExceededError, ShutdownError } from '../../src/core/errors.js';
+import { RateLimiter } from '../../src/limiter/rate-limiter.js';
+import type { RateLimiterOptions } from '../../src/limiter/limiter-options.js';
+import type { Lease } from '../../src/limiter/lease.js';
+import { redisStore } from '../../src/redis/index.js';
+import { deleteKeys, newClient, redisUp, uniquePrefix } from '../redis/redis-harness.js';
+
+const client = newClient();
+afterAll(() => client.disconnect());
+const prefixes: string[] = [];
+const limiters: RateLimiter[] = [];
+afterEach(async () => {
+  for (const limiter of limiters.splice(0)) limiter.close();
+  if (redisUp) for (const prefix of prefixes.splice(0)) await deleteKeys(client, prefix);
+});
+
+const STORES = [
+  { name: 'memory', available: true, store: (): RateLimiterOptions['store'] => undefined },
+  {
+    name: 'redis',
+    available: redisUp,
+    store: (): RateLimiterOptions['store'] => {
+      const prefix = uniquePrefix();
+      prefixes.push(prefix);
+      return redisStore(client, { prefix, timeoutMs: 2000, leaseTtlMs: 10_000, concurrencyPollMs: 5 });
+    },
+  },
+];
+
+const elapsed = (since: number): number => performance.now() - since;
+
+for (const { name, available, store } of STORES) {
+  describe.skipIf(!available)(`limiter store conformance: ${name}`, () => {
+    const limiterWith = (options: RateLimiterOptions): RateLimiter => {
+      const limiter = new RateLimiter({ name: 'svc', ...options, store: store() });
+      limiters.push(limiter);
+      return limiter;
+    };
+
+    it('admits the burst at once, then one request per interval, in arrival order', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 600, burst: { requestsPerMinute: 3 } });
+      const start = performance.now();
+      const order: number[] = [];
+      const times: number[] = [];
+      await Promise.all(
+        [0, 1, 2, 3, 4].map(async (i) => {
+          const lease = await limiter.acquire();
+          order.push(i);
+          times.push(elapsed(start));
+          lease.release();
+        }),
+      );
+      expect(order).toEqual([0, 1, 2, 3, 4]);
+      expect(times[2]).toBeLessThan(80);
+      // 100 ms per request after the burst of 3.
+      expect(times[3]).toBeGreaterThanOrEqual(90);
+      expect(times[4]).toBeGreaterThanOrEqual(190);
+      expect(times[4]).toBeLessThan(600);
+    });
+
+    it('admits on every dimension or on none: a request held by tokens charges no request', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 600, burst: { requestsPerMinute: 2 }, tokensPerMinute: 60_000, maxWaitMs: 0 });
+      (await limiter.acquire({ tokens: 59_000 })).release();
+      await expect(limiter.acquire({ tokens: 5_000 })).rejects.toBeInstanceOf(RateLimitExceededError);
+      // The refused request charged nothing: the second request slot is still there.
+      (await limiter.acquire({ tokens: 1_000 })).release();
+      await expect(limiter.acquire({ tokens: 0 })).rejects.toMatchObject({ dimension: 'requestsPerMinute' });
+    });
+
+    it('never holds more than maxConcurrent leases; a release lets the next one in', async () => {
+      const limiter = limiterWith({ maxConcurrent: 2 });
+      let inFlight = 0;
+      let peak = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const lease = await limiter.acquire();
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 15));
+          inFlight--;
+          lease.release();
+        }),
+      );
+      expect(peak).toBe(2);
+      expect(limiter.stats().admitted).toBe(8);
+    });
+
+    it('refunds unused tokens on release, so the next request fits sooner', async () => {
+      const limiter = limiterWith({ tokensPerMinute: 6_000, maxWaitMs: 0 });
+      const lease = await limiter.acquire({ tokens: 6_000 });
+      await expect(limiter.acquire({ tokens: 3_000 })).rejects.toMatchObject({ dimension: 'tokensPerMinute', reason: 'timeout' });
+      lease.release({ tokens: 1_000 });
+      const second = await retryUntilAdmitted(limiter, { tokens: 3_000 });
+      second.release();
+    });
+
+    it('charges more when the real usage is larger than the estimate', async () => {
+      const limiter = limiterWith({ tokensPerMinute: 6_000, maxWaitMs: 0 });
+      (await limiter.acquire({ tokens: 1_000 })).release({ tokens: 5_500 });
+      await eventually(async () => {
+        await expect(limiter.acquire({ tokens: 1_000 })).rejects.toMatchObject({ dimension: 'tokensPerMinute' });
+      });
+    });
+
+    it('admits a waiting high-priority request before earlier normal ones', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 1200, burst: { requestsPerMinute: 1 } });
+      (await limiter.acquire()).release();
+      const order: string[] = [];
+      const normal = [1, 2].map((i) => limiter.acquire().then((l) => (order.push(`normal${i}`), l.release())));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const high = limiter.acquire({ priority: 'high' }).then((l) => (order.push('high'), l.release()));
+      await Promise.all([...normal, high]);
+      expect(order[0]).toBe('high');
+      expect(order).toHaveLength(3);
+    });
+
+    it('rejects at once a request that cannot fit before its maxWaitMs, naming the dimension', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 60, burst: { requestsPerMinute: 1 } });
+      (await limiter.acquire()).release();
+      const start = performance.now();
+      const error = await limiter.acquire({ maxWaitMs: 200 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RateLimitExceededError);
+      expect(error).toMatchObject({ dimension: 'requestsPerMinute', reason: 'timeout' });
+      expect((error as RateLimitExceededError).retryAfterMs).toBeGreaterThan(500);
+      expect(elapsed(start)).toBeLessThan(150);
+    });
+
+    it('rejects a request larger than the bucket as never_fits', async () => {
+      const limiter = limiterWith({ tokensPerMinute: 1_000 });
+      await expect(limiter.acquire({ tokens: 1_001 })).rejects.toMatchObject({ reason: 'never_fits', dimension: 'tokensPerMinute' });
+    });
+
+    it('an aborted waiter leaves the queue and charges nothing', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 600, burst: { requestsPerMinute: 1 } });
+      (await limiter.acquire()).release();
+      const controller = new AbortController();
+      const aborted = limiter.acquire({ signal: controller.signal });
+      const next = limiter.acquire();
+      controller.abort(new Error('caller gave up'));
+      await expect(aborted).rejects.toThrow('caller gave up');
+      const start = performance.now();
+      (await next).release();
+      // The next one only waited its own interval (100 ms), not two.
+      expect(elapsed(start)).toBeLessThan(180);
+    });
+
+    it("a provider's retry-after pauses every caller", async () => {
+      const limiter = limiterWith({ requestsPerMinute: 6_000 });
+      limiter.applyProviderState({ retryAfterMs: 250 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const start = performance.now();
+      (await limiter.acquire()).release();
+      expect(elapsed(start)).toBeGreaterThanOrEqual(180);
+      await expect(limiterRejectsWhilePaused(limiter)).resolves.toBe(true);
+    });
+
+    it('critical requests are never held but are counted', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 60, burst: { requestsPerMinute: 1 }, maxWaitMs: 0 });
+      (await limiter.acquire()).release();
+      (await limiter.acquire({ priority: 'critical' })).release();
+      await expect(limiter.acquire()).rejects.toBeInstanceOf(RateLimitExceededError);
+      expect(limiter.stats().admitted).toBe(2);
+    });
+
+    it('close() rejects every waiter with ShutdownError and refuses new requests', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 60, burst: { requestsPerMinute: 1 } });
+      (await limiter.acquire()).release();
+      const waiting = [limiter.acquire(), limiter.acquire()];
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      limiter.close();
+      for (const w of waiting) await expect(w).rejects.toBeInstanceOf(ShutdownError);
+      await expect(limiter.acquire()).rejects.toBeInstanceOf(ShutdownError);
+    });
+
+    it('every request settles exactly once under a mix of waits, aborts and deadlines', async () => {
+      const limiter = limiterWith({ requestsPerMinute: 3000, burst: { requestsPerMinute: 5 }, maxConcurrent: 3 });
+      const settled = new Array<number>(40).fill(0);
+      await Promise.all(
+        settled.map(async (_, i) => {
+          const signal = i % 7 === 0 ? AbortSignal.timeout(30) : undefined;
+          try {
+            const lease = await limiter.acquire({ signal, maxWaitMs: i % 5 === 0 ? 50 : 5_000 });
+            settled[i]!++;
+            await new Promise((resolve) => setTimeout(resolve, 3));
+            lease.release();
+          } catch {
+            settled[i]!++;
+          }
+        }),
+      );
+      expect(settled.every((n) => n === 1)).toBe(true);
+      const stats = limiter.stats();
+      expect(stats.queued).toBe(0);
+    });
+  });
+}
+
+/** Acquires with maxWaitMs 0 until admitted (a refund reaches a shared store a round trip later). */
+async function retryUntilAdmitted(limiter: RateLimiter, options: { tokens: number }): Promise<Lease> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      return await limiter.acquire(options);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  throw new Error('never admitted');
+}
+
+/** Runs `check` until it passes (at most 50 times, 10 ms apart): a settle reaches a shared store a round trip later. */
+async function eventually(check: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (i >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+async function limiterRejectsWhilePaused(limiter: RateLimiter): Promise<boolean> {
+  limiter.applyProviderState({ retryAfterMs: 5_000 });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const error = await limiter.acquire({ maxWaitMs: 100 }).catch((e: unknown) => e);
+  return error instanceof RateLimitExceededError && error.reason === 'paused';
+}

@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util';
 import type { Benchmark, BenchmarkReport } from './benchmark.js';
 import { engineOverhead } from './engine-overhead.js';
 import { goodput } from './goodput.js';
+import { redisBenchmark } from './redis-store.js';
 
-const BENCHMARKS: readonly Benchmark[] = [engineOverhead, goodput];
+const BENCHMARKS: readonly Benchmark[] = [engineOverhead, goodput, redisBenchmark];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

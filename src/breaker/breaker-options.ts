@@ -2,6 +2,7 @@
 import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { FAILURE_POLICIES, type FailureKind } from '../core/failure-kinds.js';
+import { MAX_SHARED_QUORUM, type SharedBreakerState } from './shared-breaker-state.js';
 
 /** Options of a {@link CircuitBreaker}. All durations are milliseconds of the injected `clock`. */
 export interface CircuitBreakerOptions {
@@ -37,6 +38,20 @@ export interface CircuitBreakerOptions {
   /** Which errors count as failures; the others are ignored (neither success nor failure). */
   isFailure?: (error: unknown, kind: FailureKind) => boolean;
   clock?: Clock;
+  /**
+   * Shares openings with the other processes of the fleet (opt-in per service), e.g.
+   * `new RedisBreakerState(redis, { service: 'openai' })`: see `shared-breaker-state.ts`.
+   * Off by default: every breaker is local.
+   */
+  shared?: SharedBreakerState;
+  /**
+   * Distinct other processes whose open reports open this breaker (reason `remote`). Default 2:
+   * one node's own trouble (its network, its key) never opens the fleet (Polly#287), while a real
+   * outage, which every node sees, reaches 2 within seconds. 1 trusts any single node. At most 16.
+   */
+  sharedQuorum?: number;
+  /** How often the fleet view is refreshed in the background while the breaker is used (ms). Default 1_000. */
+  sharedRefreshMs?: number;
 }
 
 /** Defaults of the circuit breaker (failureThreshold, successThreshold, openMs, halfOpenMaxCalls follow the seeds). */
@@ -52,6 +67,8 @@ export const CIRCUIT_BREAKER_DEFAULTS = {
   slowCallRatio: 1,
   openBackoffFactor: 1,
   maxOpenMultiple: 10,
+  sharedQuorum: 2,
+  sharedRefreshMs: 1_000,
 } as const;
 
 /** Counts server errors, timeouts, network errors and overload; never the caller's own failures. */
@@ -75,6 +92,10 @@ export interface ResolvedBreakerOptions {
   readonly maxOpenMs: number;
   readonly isFailure: (error: unknown, kind: FailureKind) => boolean;
   readonly clock: Clock;
+  /** Undefined when the breaker is local only. */
+  readonly shared: SharedBreakerState | undefined;
+  readonly sharedQuorum: number;
+  readonly sharedRefreshMs: number;
 }
 
 const PATH = 'circuitBreaker';
@@ -93,9 +114,30 @@ function duration(name: string, value: number | undefined, fallback: number, pos
   return value;
 }
 
+function quorum(value: number | undefined): number {
+  const q = integerAtLeastOne('sharedQuorum', value, CIRCUIT_BREAKER_DEFAULTS.sharedQuorum);
+  if (q > MAX_SHARED_QUORUM) throw new ConfigError(`${PATH}.sharedQuorum`, q, `an integer from 1 to ${MAX_SHARED_QUORUM}`);
+  return q;
+}
+
 function ratio(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw new ConfigError(`${PATH}.${name}`, value, 'a ratio in (0, 1]');
+  return value;
+}
+
+const SHARED_METHODS = ['read', 'reportOpen', 'reportClosed', 'acquireProbe', 'releaseProbe'] as const;
+
+function sharedState(value: SharedBreakerState | undefined): SharedBreakerState | undefined {
+  if (value === undefined) return undefined;
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    SHARED_METHODS.every((method) => typeof value[method] === 'function') &&
+    typeof value.service === 'string' &&
+    typeof value.processId === 'string' &&
+    value.processId !== '';
+  if (!valid) throw new ConfigError(`${PATH}.shared`, value, `a SharedBreakerState (service, processId, ${SHARED_METHODS.join(', ')})`);
   return value;
 }
 
@@ -133,5 +175,8 @@ export function resolveBreakerOptions(options: CircuitBreakerOptions | undefined
     maxOpenMs,
     isFailure: o.isFailure ?? countsForBreaker,
     clock,
+    shared: sharedState(o.shared),
+    sharedQuorum: quorum(o.sharedQuorum),
+    sharedRefreshMs: duration('sharedRefreshMs', o.sharedRefreshMs, d.sharedRefreshMs, true),
   };
 }

@@ -1,5 +1,6 @@
 /** What a circuit breaker reports about itself (a snapshot; reading it never changes the counts). */
 import type { CircuitState } from '../core/events.js';
+import type { SharedBreakerStats } from './shared-breaker-state.js';
 
 /** A snapshot of one {@link CircuitBreaker}. Times named `...Time`/`...At` are wall-clock ms since the epoch. */
 export interface CircuitBreakerStats {
@@ -35,4 +36,6 @@ export interface CircuitBreakerStats {
   readonly rejected: number;
   /** State changes since the breaker was created. */
   readonly transitions: number;
+  /** The fleet link, only when the breaker has a `shared` state: its health and the fleet's last view. */
+  readonly shared?: SharedBreakerStats;
 }

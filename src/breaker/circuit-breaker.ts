@@ -1,7 +1,8 @@
 /**
  * The circuit breaker state machine: closed → open → half_open → closed (or back to open), plus
  * isolated by hand. No timers: time-driven transitions (open elapsed, hung probe) happen lazily
- * when a permit is requested or the state is read. Whether to open lives in `trip-policies.ts`.
+ * when a permit is requested or the state is read. Whether to open lives in `trip-policies.ts`;
+ * what the fleet may add (opt-in `shared` state) lives in `fleet-link.ts`.
  */
 import { classifyError } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
@@ -9,13 +10,16 @@ import { CircuitBreakerError, ConfigError } from '../core/errors.js';
 import { type CircuitState, EventChannel, type ResilienceEvent } from '../core/events.js';
 import { type CircuitBreakerOptions, type ResolvedBreakerOptions, resolveBreakerOptions } from './breaker-options.js';
 import type { CircuitBreakerStats } from './breaker-stats.js';
+import { FleetLink } from './fleet-link.js';
 import { HalfOpenProbes } from './half-open-probes.js';
+import type { SharedBreakerHealthEvent } from './shared-breaker-state.js';
 import { createTripPolicies, type TripPolicies } from './trip-policies.js';
 
 /**
  * The event a breaker emits on every state change. `failures` is what opened it: consecutive
  * failures (`failures`, `probe_failed`, `probe_timeout`), failures in the window (`failure_ratio`),
- * slow calls in the window or 1 slow probe (`slow_calls`); 0 when it did not open.
+ * slow calls in the window or 1 slow probe (`slow_calls`), other processes' open reports
+ * (`remote`); 0 when it did not open. `remote`: the fleet's shared state opened or closed it.
  */
 export type BreakerStateChangeEvent = Extract<ResilienceEvent, { type: 'breaker_state_change' }>;
 /** Why the state changed. */
@@ -33,16 +37,23 @@ export type BreakerTransitionReason = BreakerStateChangeEvent['reason'];
 export class CircuitBreaker {
   /** Every state change, in order; `at` is the clock's wall time. */
   readonly onStateChange = new EventChannel<BreakerStateChangeEvent>();
+  /** Health changes of the `shared` state's store (never emits without one). */
+  readonly onSharedHealth: EventChannel<SharedBreakerHealthEvent>;
   private readonly options: ResolvedBreakerOptions;
   private readonly clock: Clock;
   private readonly policies: TripPolicies;
   private readonly probes: HalfOpenProbes;
+  /** Undefined when the breaker is local only (no `shared` option). */
+  private readonly fleet: FleetLink | undefined;
   private current: CircuitState = 'closed';
   /** Bumped on every transition and reset: an outcome carrying an older epoch is stale. */
   private epoch = 0;
   private openedAtMs = 0;
   private openedAtWallMs: number | null = null;
+  /** How long the current open lasts: the grown trip time, or what the fleet asked for. */
   private openMs: number;
+  /** The open time that grows by openBackoffFactor per trip (fleet openings neither use nor grow it). */
+  private tripOpenMs: number;
   private trips = 0;
   private consecutiveFailures = 0;
   private successesInState = 0;
@@ -62,21 +73,52 @@ export class CircuitBreaker {
     this.clock = this.options.clock;
     this.policies = createTripPolicies(this.options);
     this.probes = new HalfOpenProbes(this.options.halfOpenMaxCalls);
-    this.openMs = this.options.openMs;
+    this.openMs = this.tripOpenMs = this.options.openMs;
+    const { shared } = this.options;
+    if (shared !== undefined && shared.service !== name) {
+      throw new ConfigError('circuitBreaker.shared', shared.service, `the shared state of service '${name}' (one per service)`);
+    }
+    this.fleet =
+      shared &&
+      new FleetLink(
+        shared,
+        {
+          quorum: this.options.sharedQuorum,
+          refreshMs: this.options.sharedRefreshMs,
+          halfOpenMaxCalls: this.options.halfOpenMaxCalls,
+          probeTtlMs: this.options.halfOpenProbeTimeoutMs,
+          closeMemoryMs: this.options.maxOpenMs,
+        },
+        this.clock,
+      );
+    this.onSharedHealth = this.fleet?.onHealth ?? new EventChannel();
   }
 
   /** The current state, after any transition that time has made due. */
   get state(): CircuitState {
-    if (this.current !== 'closed') this.refresh(this.clock.now());
+    if (this.current !== 'closed' || this.fleet !== undefined) this.refresh(this.clock.now());
     return this.current;
   }
 
-  /** Returns the epoch to report the outcome with (a half-open probe takes a slot), or -1 when refused. */
+  /**
+   * Returns the epoch to report the outcome with (a half-open probe takes a slot), or -1 when refused.
+   * Never waits: with a `shared` state, a half-open probe also needs a fleet token, fetched in the
+   * background, so the first call after half-opening is refused until the token is here.
+   */
   tryAcquirePermit(): number {
-    if (this.current === 'closed') return this.epoch;
+    const fleet = this.fleet;
+    if (this.current === 'closed' && fleet === undefined) return this.epoch;
     const now = this.clock.now();
     this.refresh(now);
-    if (this.current === 'half_open' && this.probes.tryStart(now)) return this.epoch;
+    if (this.current === 'closed') return this.epoch;
+    if (
+      this.current === 'half_open' &&
+      this.probes.inFlight < this.probes.capacity &&
+      (fleet === undefined || fleet.takeProbeToken(now, this.epoch)) &&
+      this.probes.tryStart(now)
+    ) {
+      return this.epoch;
+    }
     this.rejected++;
     return -1;
   }
@@ -117,6 +159,7 @@ export class CircuitBreaker {
   /** A permitted call succeeded after `durationMs` (`nowMs`: the clock's reading at the end, if the caller has it). */
   onSuccess(epoch: number, durationMs: number, nowMs?: number): void {
     this.totalSuccesses++;
+    if (this.fleet !== undefined) this.fleet.probeEnded(epoch);
     if (epoch !== this.epoch) return;
     this.consecutiveFailures = 0;
     if (this.current === 'closed') {
@@ -139,6 +182,7 @@ export class CircuitBreaker {
     }
     this.totalFailures++;
     this.lastFailureWallMs = this.clock.wallTime();
+    if (this.fleet !== undefined) this.fleet.probeEnded(epoch);
     if (epoch !== this.epoch) return;
     this.consecutiveFailures++;
     if (this.current === 'closed') this.recordClosed(true, durationMs);
@@ -148,6 +192,7 @@ export class CircuitBreaker {
   /** Releases a permit without an outcome (the caller aborted, or the error is not the service's fault). */
   onIgnored(epoch: number): void {
     this.totalIgnored++;
+    if (this.fleet !== undefined) this.fleet.probeEnded(epoch);
     if (epoch === this.epoch && this.current === 'half_open') this.probes.finish();
   }
 
@@ -171,7 +216,11 @@ export class CircuitBreaker {
     return result;
   }
 
-  /** Closes the circuit and clears what is weighed toward opening (lifetime totals are kept). */
+  /**
+   * Closes the circuit and clears what is weighed toward opening (lifetime totals are kept). With a
+   * `shared` state, closing an open circuit also publishes a close (it clears the fleet's reports,
+   * which would otherwise open it again at once).
+   */
   reset(): void {
     if (this.current !== 'closed') {
       this.transition('closed', 'manual', 0, this.clock.now());
@@ -193,6 +242,7 @@ export class CircuitBreaker {
     this.refresh(now);
     const { failures, slowCalls } = this.policies;
     const window = failures.window ?? slowCalls?.window;
+    const shared = this.fleet?.stats(now);
     return {
       name: this.name,
       state: this.current,
@@ -212,6 +262,7 @@ export class CircuitBreaker {
       totalIgnored: this.totalIgnored,
       rejected: this.rejected,
       transitions: this.transitions,
+      ...(shared && { shared }),
     };
   }
 
@@ -242,10 +293,28 @@ export class CircuitBreaker {
       this.transition('open', 'probe_timeout', this.consecutiveFailures, this.probes.hungAt(now, halfOpenProbeTimeoutMs));
     }
     if (this.current === 'open' && now - this.openedAtMs >= this.openMs) this.transition('half_open', 'open_elapsed', 0, now);
+    if (this.fleet !== undefined && this.current !== 'isolated') this.followFleet(this.fleet, now);
   }
 
-  /** `at` is when the transition takes effect on the monotonic clock: now, or earlier for a hung probe. */
-  private transition(to: CircuitState, reason: BreakerTransitionReason, failures: number, at: number): void {
+  /** Applies the fleet's advice (the rule is {@link FleetLink.advise}); starts a background refresh when due. */
+  private followFleet(fleet: FleetLink, now: number): void {
+    fleet.poll(now);
+    const advice = fleet.advise(this.current, now);
+    if (advice === 'close') {
+      this.transition('closed', 'remote', 0, now);
+    } else if (advice === 'open') {
+      const until = fleet.openUntil;
+      if (this.current !== 'open') this.transition('open', 'remote', fleet.reports, now, until - now);
+      // Already opened by the fleet: stay open as long as its quorum lasts.
+      else if (until > this.openedAtMs + this.openMs) this.openMs = until - this.openedAtMs;
+    }
+  }
+
+  /**
+   * `at` is when the transition takes effect on the monotonic clock: now, or earlier for a hung probe.
+   * `fleetOpenMs`: how long the fleet asks it to stay open (reason `remote`); not a trip of its own.
+   */
+  private transition(to: CircuitState, reason: BreakerTransitionReason, failures: number, at: number, fleetOpenMs = 0): void {
     const from = this.current;
     this.current = to;
     this.epoch++;
@@ -253,9 +322,13 @@ export class CircuitBreaker {
     this.successesInState = 0;
     this.probes.clear();
     if (to === 'open') {
-      const { openMs, maxOpenMs, openBackoffFactor } = this.options;
-      this.openMs = this.trips === 0 ? openMs : Math.min(maxOpenMs, this.openMs * openBackoffFactor);
-      this.trips++;
+      if (reason === 'remote') {
+        this.openMs = fleetOpenMs;
+      } else {
+        const { openMs, maxOpenMs, openBackoffFactor } = this.options;
+        this.openMs = this.tripOpenMs = this.trips === 0 ? openMs : Math.min(maxOpenMs, this.tripOpenMs * openBackoffFactor);
+        this.trips++;
+      }
       this.openedAtMs = at;
       this.openedAtWallMs = this.clock.wallTime() - (this.clock.now() - at);
     } else if (to === 'isolated') {
@@ -263,6 +336,7 @@ export class CircuitBreaker {
     } else if (to === 'closed') {
       this.clearHealth();
     }
+    if (this.fleet !== undefined) this.fleet.onTransition(to, reason === 'remote', this.openMs);
     if (!this.onStateChange.hasListeners) return;
     const event: BreakerStateChangeEvent = { type: 'breaker_state_change', service: this.name, at: this.clock.wallTime(), from, to, failures, reason };
     if (to === 'open') event.openMs = this.openMs;
@@ -273,7 +347,7 @@ export class CircuitBreaker {
   private clearHealth(): void {
     this.consecutiveFailures = 0;
     this.trips = 0;
-    this.openMs = this.options.openMs;
+    this.openMs = this.tripOpenMs = this.options.openMs;
     this.openedAtWallMs = null;
     this.policies.failures.clear();
     this.policies.slowCalls?.clear();

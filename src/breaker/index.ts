@@ -5,3 +5,11 @@ export type { CircuitBreakerStats } from './breaker-stats.js';
 export { ConsecutiveFailuresPolicy, FailureRatioPolicy, SlowCallPolicy, createTripPolicies, type TripPolicies, type TripPolicy, type TripReason } from './trip-policies.js';
 export { RollingWindow } from './rolling-window.js';
 export { HalfOpenProbes } from './half-open-probes.js';
+export {
+  MAX_SHARED_QUORUM,
+  type FleetView,
+  type ProbeGrant,
+  type SharedBreakerHealthEvent,
+  type SharedBreakerState,
+  type SharedBreakerStats,
+} from './shared-breaker-state.js';

@@ -3,10 +3,9 @@ import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { integerAtLeast, noUnknownKeys, nonNegativeNumber } from '../core/validate.js';
-import type { CircuitBreakerOptions } from '../breaker/breaker-options.js';
-import type { LimiterStore } from '../limiter/limiter-store.js';
+import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { RateLimiterOptions } from '../limiter/limiter-options.js';
-import type { ServiceRetryOptions } from '../policy/service-options.js';
+import type { ServiceBreakerOptions, ServiceRetryOptions } from '../policy/service-options.js';
 import type { AccountingModel } from '../providers/accounting.js';
 import type { StreamTimeouts } from '../providers/chat-stream.js';
 import type { FetchLike } from '../providers/transport.js';
@@ -20,7 +19,7 @@ export interface ProviderOptions {
   model?: string;
   /** Limits (per minute, per day, concurrency). Default: the seeds' conservative limits; false for none. */
   rateLimit?: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> | false;
-  circuitBreaker?: Omit<CircuitBreakerOptions, 'clock'> | false;
+  circuitBreaker?: ServiceBreakerOptions | false;
   retry?: ServiceRetryOptions | false;
   /** Time allowed for one attempt (a whole non-streaming call). Default 60 000. */
   timeoutMs?: number;
@@ -60,7 +59,7 @@ export interface UnifiedLLMClientOptions {
   env?: Readonly<Record<string, string | undefined>>;
   clock?: Clock;
   logger?: Logger;
-  store?: LimiterStore;
+  store?: AnyLimiterStore;
 }
 
 const KNOWN = [

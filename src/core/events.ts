@@ -86,13 +86,15 @@ export type ResilienceEvent =
       type: 'store_unavailable';
       service: string;
       at: number;
+      /** Which part lost its shared state: the limiter (falls back by failMode) or the breaker (runs locally). */
+      component: 'rateLimit' | 'circuitBreaker';
       /** What the limiter does until the store answers again. */
       failMode: 'local' | 'open' | 'closed';
       /** This process's share of the limits in local mode. */
       share?: number;
       message: string;
     }
-  | { type: 'store_recovered'; service: string; at: number; downMs: number }
+  | { type: 'store_recovered'; service: string; at: number; downMs: number; component: 'rateLimit' | 'circuitBreaker' }
   | { type: 'store_config_mismatch'; service: string; at: number; ours: string }
   | {
       type: 'shadow_violation';

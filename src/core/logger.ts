@@ -45,7 +45,9 @@ export function formatEvent(event: ResilienceEvent): { level: LogLevel; message:
       return { level: 'warn', message: `⏸️ ${event.service} asked to pause for ${seconds(event.retryAfterMs)} (retry-after): holding every request` };
     case 'store_unavailable': {
       const fallback =
-        event.failMode === 'local'
+        event.component === 'circuitBreaker'
+          ? 'its circuit breaker runs on local state'
+          : event.failMode === 'local'
           ? `falling back to a local limiter with ${Math.round((event.share ?? 1) * 1000) / 10}% of the limits`
           : event.failMode === 'open'
             ? 'admitting without shared limits (fail open)'
@@ -53,7 +55,7 @@ export function formatEvent(event: ResilienceEvent): { level: LogLevel; message:
       return { level: 'error', message: `🚨 Shared store unavailable for '${event.service}': ${event.message}; ${fallback} until it answers` };
     }
     case 'store_recovered':
-      return { level: 'info', message: `✅ Shared store back for '${event.service}' after ${seconds(event.downMs)}: shared limits again` };
+      return { level: 'info', message: `✅ Shared store back for '${event.service}' after ${seconds(event.downMs)}: shared ${event.component === 'circuitBreaker' ? 'breaker state' : 'limits'} again` };
     case 'store_config_mismatch':
       return { level: 'warn', message: `⚠️ Another process uses different limits for '${event.service}' in the shared store (ours: ${event.ours}); every process keeps its own` };
     case 'shadow_violation':

@@ -3,8 +3,8 @@ import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { integerAtLeast, noUnknownKeys, nonNegativeNumber, positiveNumber } from '../core/validate.js';
 import { DIMENSION_PERIOD_MS, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
-import type { DimensionSpec, LimiterSpec, LimiterStore } from './limiter-store.js';
-import type { SharedLimiterStore } from './shared-store.js';
+import type { DimensionSpec, LimiterSpec } from './limiter-store.js';
+import type { AnyLimiterStore } from './shared-store.js';
 
 export interface RateLimiterOptions {
   /** The service this limiter protects; named in errors, events and stats. */
@@ -40,7 +40,7 @@ export interface RateLimiterOptions {
   providerDelayMs?: number;
   clock?: Clock;
   /** Where the state lives: memory (default) or a shared store such as Redis. */
-  store?: LimiterStore | SharedLimiterStore;
+  store?: AnyLimiterStore;
   /** Key of this limiter in the store. Default: `name`. */
   key?: string;
 }

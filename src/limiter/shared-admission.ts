@@ -22,7 +22,7 @@ import type { AcquireOptions, ProviderRateLimitState } from './limiter-types.js'
 import type { Priority } from './priority.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { SharedProviderState } from './shared-provider-state.js';
-import type { SharedAdmitRequest, SharedLimiterBackend, SharedLimiterState, SharedStorePolicy, StoreFailMode } from './shared-store.js';
+import type { SharedAdmitRequest, SharedGrant, SharedLimiterBackend, SharedLimiterState, SharedStorePolicy, StoreFailMode } from './shared-store.js';
 
 const STATE_REFRESH_MS = 1000;
 import { hasRefund, usageDeltas } from './usage-deltas.js';
@@ -66,6 +66,8 @@ interface SharedWaiter extends Waiter {
   sent: boolean;
   /** Has been in a batch: its deadline is only enforced once the store has been asked (maxWaitMs 0 = ask once). */
   asked: boolean;
+  /** Admitted with a delay and waiting to start: cancels the start and gives the admission back. */
+  cancelStart: ((error: unknown) => void) | undefined;
   settled: boolean;
   /** Resolves with a lease made elsewhere (local or open mode). */
   readonly resolveWith: (lease: Lease) => void;
@@ -77,6 +79,8 @@ const UNLIMITED: LeaseOwner = { releaseLease: () => undefined };
 export class SharedAdmission implements LeaseOwner {
   private readonly queue = new WaitQueue(RATE_DIMENSIONS.length);
   private readonly slots = new Map<Lease, string>();
+  /** Admitted with a delay, waiting for their start. */
+  private readonly starting = new Set<SharedWaiter>();
   private readonly deltas = new Float64Array(RATE_DIMENSIONS.length);
   private readonly processId = globalThis.crypto.randomUUID();
   private readonly provider: SharedProviderState;
@@ -91,8 +95,14 @@ export class SharedAdmission implements LeaseOwner {
   private lastError: string | undefined;
   private liveProcesses = 1;
   private lastHelloAt = -Infinity;
-  /** Until when the last refusal said nothing fits (for the routing estimate). */
+  /**
+   * No request can start before this (a reservation was made for it, or the store is paused):
+   * a later request waits at least until then, so one that cannot wait that long is refused
+   * without a round trip. A refund may free room sooner, so it clears this.
+   */
   private blockedUntil = -Infinity;
+  /** The dimension that set blockedUntil. */
+  private blockedOn = -1;
   private mismatchReported = false;
   private state: SharedLimiterState | undefined;
   private stateReadAt = -Infinity;
@@ -113,6 +123,11 @@ export class SharedAdmission implements LeaseOwner {
     const now = this.host.clock.now();
     if (this.mode !== 'shared') return this.admitWhileDown(Float64Array.from(costs), priority, options, now + maxWaitMs, now);
     if (priority === 'critical') return this.admitCritical(Float64Array.from(costs), now);
+    // The store's last answer already puts the next start beyond this request's wait: no round trip.
+    if (this.blockedUntil - now > maxWaitMs) {
+      const waitMs = this.blockedUntil - now;
+      return Promise.reject(this.host.rejection(this.host.dimensionName(this.blockedOn), waitMs, this.blockedOn === PAUSE_INDEX ? 'paused' : 'timeout', requestId, `would wait ${Math.ceil(waitMs)} ms, more than maxWaitMs ${maxWaitMs}`));
+    }
     if (this.queue.size >= this.host.maxQueue) {
       return Promise.reject(this.host.rejection(this.host.dimensionName(CONCURRENCY_INDEX), Math.max(0, this.blockedUntil - now), 'queue_full', requestId));
     }
@@ -127,6 +142,7 @@ export class SharedAdmission implements LeaseOwner {
         requestId,
         sent: false,
         asked: false,
+        cancelStart: undefined,
         settled: false,
         resolve: () => undefined,
         resolveWith: (lease) => {
@@ -150,7 +166,8 @@ export class SharedAdmission implements LeaseOwner {
       if (signal) {
         waiter.onAbort = () => {
           if (!waiter.sent) this.queue.remove(waiter);
-          waiter.reject(abortReason(signal));
+          if (waiter.cancelStart) waiter.cancelStart(abortReason(signal));
+          else waiter.reject(abortReason(signal));
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
@@ -176,7 +193,10 @@ export class SharedAdmission implements LeaseOwner {
   applyProviderState(state: ProviderRateLimitState): void {
     const now = this.host.clock.now();
     if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
-      this.blockedUntil = Math.max(this.blockedUntil, now + state.retryAfterMs);
+      if (now + state.retryAfterMs > this.blockedUntil) {
+        this.blockedUntil = now + state.retryAfterMs;
+        this.blockedOn = PAUSE_INDEX;
+      }
     }
     this.local?.applyProviderState(state);
     if (this.mode === 'shared') this.provider.apply(state, now);
@@ -231,6 +251,7 @@ export class SharedAdmission implements LeaseOwner {
       this.queue.remove(waiter);
       waiter.reject(new ShutdownError(this.host.name));
     }
+    for (const waiter of [...this.starting]) waiter.cancelStart?.(new ShutdownError(this.host.name));
     this.wake();
     this.clearTimer('maintenance');
     this.clearTimer('probe');
@@ -245,7 +266,9 @@ export class SharedAdmission implements LeaseOwner {
     if (usage && !Number.isNaN(usageDeltas(lease, usage, this.spec.dimensions, this.deltas))) deltas = Float64Array.from(this.deltas);
     if (leaseId === null && (deltas === null || deltas.every((d) => d === 0))) return;
     if (this.slots.size === 0) this.clearTimer('maintenance');
-    const freesSomething = leaseId !== null || (deltas !== null && hasRefund(deltas));
+    const refund = deltas !== null && hasRefund(deltas);
+    if (refund) this.blockedUntil = -Infinity;
+    const freesSomething = leaseId !== null || refund;
     this.backend.settle(leaseId, deltas).then(
       () => {
         if (freesSomething && this.nap) this.wake();
@@ -273,7 +296,7 @@ export class SharedAdmission implements LeaseOwner {
         if (batch.length === 0) break;
         let reply;
         try {
-          reply = await this.backend.admit(batch.map((w): SharedAdmitRequest => ({ costs: w.costs, slot: w.slot, force: false })));
+          reply = await this.backend.admit(batch.map((w): SharedAdmitRequest => ({ costs: w.costs, slot: w.slot, force: false, maxWaitMs: Math.max(0, w.deadline - now) })));
         } catch (error) {
           this.requeue(batch);
           this.storeFailed(error);
@@ -281,13 +304,17 @@ export class SharedAdmission implements LeaseOwner {
         }
         const at = this.host.clock.now();
         this.noteMismatch();
-        reply.admitted.forEach((leaseId, i) => this.deliver(batch[i] as SharedWaiter, leaseId, at));
-        if (reply.admitted.length === batch.length) {
-          this.blockedUntil = -Infinity;
+        reply.admitted.forEach((grant, i) => this.deliver(batch[i] as SharedWaiter, grant, at));
+        this.requeue(batch.slice(reply.admitted.length));
+        const reservedMs = reply.admitted.length > 0 ? reply.admitted[reply.admitted.length - 1]!.delayMs : 0;
+        if (!reply.refused) {
+          // All admitted, or stopped after a reservation: the next head asks when that one starts.
+          this.blockedUntil = reservedMs > 0 ? at + reservedMs : -Infinity;
+          this.blockedOn = reply.dimension;
+          if (reservedMs >= 1 && this.queue.size > 0) await this.sleep(this.cappedByDeadlines(reservedMs, at));
           continue;
         }
         const head = batch[reply.admitted.length] as SharedWaiter;
-        this.requeue(batch.slice(reply.admitted.length));
         const sleepMs = this.onRefusal(head, reply.waitMs, reply.dimension, at);
         if (sleepMs > 0) await this.sleep(sleepMs);
       }
@@ -297,20 +324,30 @@ export class SharedAdmission implements LeaseOwner {
     if (this.queue.size > 0 && !this.closed && this.mode === 'shared') this.kick();
   }
 
-  /** Decides about the refused head; returns how long the queue sleeps (0: ask again now). */
+  /**
+   * Decides about the refused head; returns how long the queue sleeps (0: ask again now). The
+   * store refuses on a rate only when the wait is longer than the head's maxWait: it is rejected.
+   */
   private onRefusal(head: SharedWaiter, waitMs: number, dimension: number, now: number): number {
-    if (dimension !== CONCURRENCY_INDEX) this.blockedUntil = now + waitMs;
-    if (!head.settled && dimension !== CONCURRENCY_INDEX && now + waitMs > head.deadline) {
+    // A refusal's wait is for that request's costs (a smaller one may fit sooner): only a pause holds everyone.
+    if (dimension === PAUSE_INDEX && now + waitMs > this.blockedUntil) {
+      this.blockedUntil = now + waitMs;
+      this.blockedOn = dimension;
+    }
+    if (!head.settled && dimension !== CONCURRENCY_INDEX && (dimension !== PAUSE_INDEX || now + waitMs > head.deadline)) {
       // It cannot fit before its deadline: say so now rather than at the deadline.
       this.queue.remove(head);
       head.reject(this.host.rejection(this.host.dimensionName(dimension), waitMs, dimension === PAUSE_INDEX ? 'paused' : 'timeout', head.requestId));
       return 0;
     }
     // Other processes' releases are not announced: a request held by concurrency asks again soon.
-    let sleepMs = dimension === CONCURRENCY_INDEX ? Math.min(waitMs, this.policy.concurrencyPollMs) : waitMs;
+    return this.cappedByDeadlines(dimension === CONCURRENCY_INDEX ? Math.min(waitMs, this.policy.concurrencyPollMs) : waitMs, now);
+  }
+
+  /** A sleep of `ms`, shortened to wake for the earliest deadline in the queue (at least 1 ms). */
+  private cappedByDeadlines(ms: number, now: number): number {
     const earliest = this.queue.earliestDeadline();
-    if (earliest) sleepMs = Math.min(sleepMs, Math.max(0, earliest.deadline - now));
-    return Math.max(1, sleepMs);
+    return Math.max(1, earliest ? Math.min(ms, earliest.deadline - now) : ms);
   }
 
   private takeBatch(): SharedWaiter[] {
@@ -334,15 +371,33 @@ export class SharedAdmission implements LeaseOwner {
     }
   }
 
-  private deliver(waiter: SharedWaiter, leaseId: string | null, now: number): void {
-    const lease = this.lease(waiter.costs, waiter.priority, now, now - waiter.enqueuedAt, leaseId);
+  private deliver(waiter: SharedWaiter, grant: SharedGrant, now: number): void {
     if (waiter.settled) {
       // Aborted while its admission was on the way: give everything back.
-      this.slots.delete(lease);
-      this.settleQuietly(leaseId, waiter.costs, -1);
+      this.settleQuietly(grant.leaseId, waiter.costs, -1);
       return;
     }
-    waiter.resolveWith(lease);
+    const startAt = now + grant.delayMs;
+    const lease = this.lease(waiter.costs, waiter.priority, startAt, startAt - waiter.enqueuedAt, grant.leaseId);
+    if (grant.delayMs < 1) {
+      waiter.resolveWith(lease);
+      return;
+    }
+    // Admitted with a delay (a reservation): it starts when its turn comes, unless aborted first.
+    const timer = this.host.clock.setTimer(() => {
+      this.starting.delete(waiter);
+      waiter.cancelStart = undefined;
+      waiter.resolveWith(lease);
+    }, grant.delayMs);
+    this.starting.add(waiter);
+    waiter.cancelStart = (error) => {
+      this.host.clock.clearTimer(timer);
+      this.starting.delete(waiter);
+      waiter.cancelStart = undefined;
+      this.slots.delete(lease);
+      this.settleQuietly(grant.leaseId, waiter.costs, -1);
+      waiter.reject(error);
+    };
   }
 
   private lease(costs: Float64Array, priority: Priority, now: number, waitedMs: number, leaseId: string | null): Lease {
@@ -359,8 +414,8 @@ export class SharedAdmission implements LeaseOwner {
 
   private async admitCritical(costs: Float64Array, now: number): Promise<Lease> {
     try {
-      const reply = await this.backend.admit([{ costs, slot: this.spec.maxConcurrent !== Infinity, force: true }]);
-      return this.lease(costs, 'critical', this.host.clock.now(), 0, reply.admitted[0] ?? null);
+      const reply = await this.backend.admit([{ costs, slot: this.spec.maxConcurrent !== Infinity, force: true, maxWaitMs: 0 }]);
+      return this.lease(costs, 'critical', this.host.clock.now(), 0, reply.admitted[0]?.leaseId ?? null);
     } catch (error) {
       this.storeFailed(error);
       return this.admitWhileDown(costs, 'critical', {}, now, now);
@@ -373,7 +428,7 @@ export class SharedAdmission implements LeaseOwner {
       if (!overdue.asked) return;
       this.queue.remove(overdue);
       const waitMs = Math.max(0, this.blockedUntil - now);
-      overdue.reject(this.host.rejection(this.host.dimensionName(waitMs > 0 ? 0 : CONCURRENCY_INDEX), waitMs, 'timeout', overdue.requestId));
+      overdue.reject(this.host.rejection(this.host.dimensionName(waitMs > 0 ? this.blockedOn : CONCURRENCY_INDEX), waitMs, 'timeout', overdue.requestId));
     }
   }
 
@@ -389,7 +444,7 @@ export class SharedAdmission implements LeaseOwner {
     const share = this.share();
     if (this.mode === 'local') this.local ??= this.host.createLocal(share);
     if (this.host.events.hasListeners) {
-      this.host.events.emit({ type: 'store_unavailable', service: this.host.name, at: this.host.clock.wallTime(), failMode: this.policy.failMode, share, message: this.lastError });
+      this.host.events.emit({ type: 'store_unavailable', service: this.host.name, at: this.host.clock.wallTime(), component: 'rateLimit', failMode: this.policy.failMode, share, message: this.lastError });
     }
     this.wake();
     this.armProbe();
@@ -443,7 +498,7 @@ export class SharedAdmission implements LeaseOwner {
     const now = this.host.clock.now();
     this.mode = 'shared';
     this.lastHelloAt = now;
-    if (this.host.events.hasListeners) this.host.events.emit({ type: 'store_recovered', service: this.host.name, at: this.host.clock.wallTime(), downMs: now - this.downSince });
+    if (this.host.events.hasListeners) this.host.events.emit({ type: 'store_recovered', service: this.host.name, at: this.host.clock.wallTime(), downMs: now - this.downSince, component: 'rateLimit' });
     if (this.queue.size > 0) this.kick();
   }
 
@@ -508,6 +563,7 @@ export class SharedAdmission implements LeaseOwner {
   }
 
   private settleQuietly(leaseId: string | null, costs: Float64Array, sign: number): void {
+    if (sign < 0) this.blockedUntil = -Infinity;
     const deltas = costs.map((c) => c * sign);
     this.backend.settle(leaseId, deltas).catch((error: unknown) => this.storeFailed(error));
   }

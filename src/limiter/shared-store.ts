@@ -1,10 +1,10 @@
 /**
  * A store shared by many processes (Redis): admission is a round trip, so it is asynchronous. The
  * limiter keeps its queue, priorities and deadlines in the process and sends the head of its queue
- * to the store in batches; the store admits in order and stops at the first request that does not
- * fit, answering how long until it would. Nothing here names Redis: any shared store can implement it.
+ * to the store in batches; the store admits in order (with a delay when a request fits within its
+ * maxWait) and stops at the first request that does not fit, answering how long until it would. Nothing here names Redis: any shared store can implement it.
  */
-import type { LimiterSpec } from './limiter-store.js';
+import type { LimiterSpec, LimiterStore } from './limiter-store.js';
 
 /** One request of an admission batch. */
 export interface SharedAdmitRequest {
@@ -14,15 +14,34 @@ export interface SharedAdmitRequest {
   readonly slot: boolean;
   /** Admit regardless of the limits (critical priority); usage is still counted. */
   readonly force: boolean;
+  /**
+   * Longest this request may wait. The first request of a batch that does not fit now is admitted
+   * with a delay when it fits within this (a reservation, so that the fleet is served in the order
+   * it asks), and the batch stops there. 0: admit only if it fits now.
+   */
+  readonly maxWaitMs: number;
+}
+
+/** One admitted request of a batch. */
+export interface SharedGrant {
+  /** Its concurrency lease, or null without a slot. */
+  readonly leaseId: string | null;
+  /** The request may start this many ms after the store's answer, not before (0: at once). */
+  readonly delayMs: number;
 }
 
 /** The answer to an admission batch. */
 export interface SharedAdmitReply {
-  /** One entry per admitted request, in order (the first `admitted.length` of the batch): its lease id, or null without a slot. */
-  readonly admitted: readonly (string | null)[];
+  /** One entry per admitted request, in order (the first `admitted.length` of the batch). */
+  readonly admitted: readonly SharedGrant[];
+  /** A request was refused (the one after the admitted ones). */
+  readonly refused: boolean;
   /** When a request was refused: ms until it would fit (by the store's clock). */
   readonly waitMs: number;
-  /** When a request was refused: the dimension index, CONCURRENCY_INDEX or PAUSE_INDEX that held it. */
+  /**
+   * The dimension index, CONCURRENCY_INDEX or PAUSE_INDEX that refused a request or delayed the
+   * last admitted one; -1 when none did.
+   */
   readonly dimension: number;
   /** The store's clock when it decided (ms), if it says. */
   readonly storeTime?: number;
@@ -79,6 +98,11 @@ export interface SharedStorePolicy {
 
 export interface SharedLimiterStore {
   readonly policy: SharedStorePolicy;
+  /**
+   * The shared circuit breaker state of `service`, for breakers that opt in (`circuitBreaker.shared:
+   * true`). Typed loosely here (the limiter knows nothing of breakers): a SharedBreakerState.
+   */
+  breakerState?(service: string): unknown;
   /** The shared state of the limiter named `key`. */
   openShared(key: string, spec: LimiterSpec): SharedLimiterBackend;
 }
@@ -87,3 +111,6 @@ export interface SharedLimiterStore {
 export function isSharedStore(store: unknown): store is SharedLimiterStore {
   return typeof store === 'object' && store !== null && typeof (store as Partial<SharedLimiterStore>).openShared === 'function';
 }
+
+/** Any store a limiter accepts: in this process (memory) or shared (Redis). */
+export type AnyLimiterStore = LimiterStore | SharedLimiterStore;

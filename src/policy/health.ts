@@ -39,8 +39,16 @@ export function serviceHealth(pipeline: Pipeline): ServiceHealth {
   } else if (state === 'half_open') {
     issues.push(`Circuit '${name}' is HALF_OPEN (testing recovery)`);
   }
+  const shared = state === 'none' ? undefined : pipeline.breaker!.stats().shared;
+  if (shared && !shared.healthy) issues.push(`Circuit '${name}': shared breaker state unavailable (${shared.lastError ?? 'no answer'}); the breaker runs locally`);
   const limiter = pipeline.limiter?.stats();
   if (limiter) {
+    const store = limiter.store;
+    if (store && !store.healthy) {
+      const fallback = store.mode === 'local' ? 'a local limiter holds this process\'s share' : store.mode === 'open' ? 'admitting without shared limits' : 'refusing requests';
+      issues.push(`Rate limiter '${name}' shared store unavailable for ${Math.ceil(store.downForMs / 1000)} s (${store.lastError ?? 'no answer'}): ${fallback}`);
+    }
+    if (store?.configMismatch) issues.push(`Rate limiter '${name}': another process uses different limits in the shared store`);
     if (limiter.pausedForMs > 0) issues.push(`Rate limiter '${name}' paused by the provider for ${Math.ceil(limiter.pausedForMs / 1000)} s (retry-after)`);
     const maxQueue = pipeline.limiter!.maxQueue;
     if (Number.isFinite(maxQueue) && maxQueue > 0 && limiter.queued >= maxQueue * QUEUE_WARNING_RATIO) {

@@ -10,8 +10,9 @@ import type { Clock } from '../core/clock.js';
 import { type AttemptFailure, RetryExhaustedError } from '../core/errors.js';
 import type { EventChannel, ResilienceEvent } from '../core/events.js';
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
+import { sharedBreakerStateOf } from './shared-breaker.js';
 import type { Lease, Usage } from '../limiter/lease.js';
-import type { LimiterStore } from '../limiter/limiter-store.js';
+import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { Priority } from '../limiter/priority.js';
 import { type AcquireOptions, RateLimiter } from '../limiter/rate-limiter.js';
 import { RetryPolicy } from '../retry/retry-policy.js';
@@ -68,15 +69,20 @@ export class Pipeline {
     options: ServiceOptions,
     private readonly clock: Clock,
     private readonly events: EventChannel<ResilienceEvent>,
-    store: LimiterStore | undefined,
+    store: AnyLimiterStore | undefined,
   ) {
     this.limiter = options.rateLimit ? new RateLimiter({ ...options.rateLimit, name: service, clock, store }) : undefined;
-    this.breaker = options.circuitBreaker === false ? undefined : new CircuitBreaker(service, { ...options.circuitBreaker, clock });
+    this.breaker =
+      options.circuitBreaker === false ? undefined : new CircuitBreaker(service, { ...options.circuitBreaker, clock, shared: sharedBreakerStateOf(service, options.circuitBreaker, store) });
     const retry = options.retry === false ? { maxRetries: 0, budget: false as const } : options.retry;
     this.retry = new RetryPolicy({ ...retry, name: service, clock, events });
     this.timeoutMs = options.timeoutMs ?? Infinity;
     this.shadow = options.mode === 'shadow';
     this.limiter?.events.on((event) => events.emit(event));
+    this.breaker?.onSharedHealth.on((event) => {
+      if (event.healthy) events.emit({ type: 'store_recovered', service, at: event.at, downMs: event.downMs ?? 0, component: 'circuitBreaker' });
+      else events.emit({ type: 'store_unavailable', service, at: event.at, failMode: 'local', message: event.message ?? 'no answer', component: 'circuitBreaker' });
+    });
     this.breaker?.onStateChange.on((event) => {
       this.counters.transitions++;
       events.emit(event);

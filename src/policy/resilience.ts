@@ -14,7 +14,7 @@ import { EventChannel, type ResilienceEvent } from '../core/events.js';
 import { type Logger, type LogLevel, logEvent } from '../core/logger.js';
 import { noUnknownKeys } from '../core/validate.js';
 import type { CircuitBreakerStats } from '../breaker/breaker-stats.js';
-import type { LimiterStore } from '../limiter/limiter-store.js';
+import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { RateLimiterStats } from '../limiter/rate-limiter.js';
 import type { AttemptContext } from './attempt-context.js';
 import { type HealthStatus, healthOf } from './health.js';
@@ -28,7 +28,7 @@ export interface ResilienceOptions {
   /** When set, a service not in `services` is created from these options on first use; otherwise it is an error. */
   defaults?: ServiceOptions;
   /** Shared state for the rate limiters (memory by default; Redis to share limits across processes). */
-  store?: LimiterStore;
+  store?: AnyLimiterStore;
   clock?: Clock;
   /** console, pino, winston... Each event becomes one line. */
   logger?: Logger;
@@ -49,7 +49,7 @@ export class Resilience {
   readonly events = new EventChannel<ResilienceEvent>();
   private readonly pipelines = new Map<string, Pipeline>();
   private readonly clock: Clock;
-  private readonly store: LimiterStore | undefined;
+  private readonly store: AnyLimiterStore | undefined;
   private readonly defaults: ServiceOptions | undefined;
   private closed = false;
 

@@ -2,8 +2,15 @@
 import { ConfigError } from '../core/errors.js';
 import { noUnknownKeys, oneOf, positiveNumber } from '../core/validate.js';
 import type { CircuitBreakerOptions } from '../breaker/breaker-options.js';
+import type { SharedBreakerState } from '../breaker/shared-breaker-state.js';
 import type { RateLimiterOptions } from '../limiter/limiter-options.js';
 import type { RetryPolicyOptions } from '../retry/retry-options.js';
+
+/**
+ * Breaker options of a service. `shared: true` shares the breaker's state through the Resilience's
+ * shared store (Redis): see CircuitBreakerOptions.shared; a SharedBreakerState object is used as is.
+ */
+export type ServiceBreakerOptions = Omit<CircuitBreakerOptions, 'clock' | 'shared'> & { shared?: boolean | SharedBreakerState };
 
 /** Retry options of a service (`name`, `clock` and `events` come from the pipeline). */
 export type ServiceRetryOptions = Omit<RetryPolicyOptions, 'name' | 'clock' | 'events'>;
@@ -12,7 +19,7 @@ export interface ServiceOptions {
   /** RateLimiter options, or false for no limiter. Default: none (no limits unless configured). */
   rateLimit?: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> | false;
   /** CircuitBreaker options, or false for none. Default: the seeds' breaker (5 failures, 60 s). */
-  circuitBreaker?: Omit<CircuitBreakerOptions, 'clock'> | false;
+  circuitBreaker?: ServiceBreakerOptions | false;
   /** Retry options, or false for none. Default: the seeds' backoff (3 retries, 1 s, x2, 60 s cap). */
   retry?: ServiceRetryOptions | false;
   /** Time allowed for one attempt, in ms. Default: none. */

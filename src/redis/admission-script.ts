@@ -12,7 +12,7 @@
  *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (lead), [4] maxConcurrent
  *   (-1 = no cap), [5] lease TTL ms, [6] n = configured dimensions, then n triples
  *   (index, intervalMs, toleranceMs); op arguments start at ARGV[7 + 3n]:
- *   - admit:   m, then m requests of (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, n costs)
+ *   - admit:   m, then m requests of (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, maxWaitMs, n costs)
  *   - wait:    n costs (a dry run: how long until they fit, ignoring concurrency)
  *   - settle:  leaseId ('' = none), n deltas (positive debits, negative refunds; never above a full bucket)
  *   - renew:   m, m lease ids     - hello: process id, ttl ms
@@ -22,7 +22,9 @@
  * Every reply is an array { status, mismatch, ... } where mismatch = 1 when the fingerprint
  * stored by the last caller differs from this caller's. Fractional numbers are returned as
  * strings (Redis truncates Lua numbers to integers). Per op:
- *   - admit:   {admitted count k, m, reclaimed, waitMs ('' when all fit), dimension (-1 when all fit), Redis time (ms), k lease ids ('' without a slot)}
+ *   - admit:   {admitted count k, m, reclaimed, waitMs of the refused request ('' when none was), dimension that
+ *              refused or delayed a request (-1: none), Redis time (ms),
+ *              then per admitted request: lease id ('' without a slot), delay ms (start no earlier)}
  *   - wait:    {1, m, waitMs, dimension (-1 when it fits now)}
  *   - settle:  {1 or 0 (lease released or not), m}
  *   - renew:   {renewed count, m}   - hello: {1, m, live processes}
@@ -121,50 +123,61 @@ local function worstWait(from)
 end
 
 if op == 'admit' then
-  -- A batch, in queue order; stops at the first request that does not fit (head-of-line).
+  -- A batch, in queue order; it stops at the first request that does not fit now. That request,
+  -- when it fits within its maxWait, is admitted with a delay (a reservation: the admission the
+  -- limiter would make at its start time), so every process's head is served in the order it asks
+  -- and a large request is never starved by smaller ones from other processes. One reservation per
+  -- batch: the rest of the queue stays in the process, where priorities can still reorder it.
   local m = tonumber(ARGV[rest])
   local at = rest + 1
   local reclaimed = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now))
   local inUse = redis.call('ZCARD', KEYS[2])
   local reply = {0, mismatch, reclaimed, '', -1, fmt(now)}
   local changed = {}
-  local leasesAdded = false
+  local leasesAdded, longest = false, 0
   for r = 1, m do
     local force = ARGV[at] == '1'
     local wantsSlot = ARGV[at + 1] == '1'
     local leaseId = ARGV[at + 2]
-    local from = at + 3
+    local maxWait = tonumber(ARGV[at + 3])
+    local from = at + 4
     at = from + n
+    local delay = 0
     if not force then
       local p = pausedMs()
       if p > 0 then reply[4], reply[5] = fmt(p), PAUSE break end
       local worst, dim = worstWait(from)
-      if worst > 0 then reply[4], reply[5] = fmt(worst), dim break end
+      if worst > maxWait then reply[4], reply[5] = fmt(worst), dim break end
       if wantsSlot and maxConc >= 0 and inUse >= maxConc then
         local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
         reply[4], reply[5] = fmt(tonumber(first[2]) - now), CONCURRENCY
         break
       end
+      delay = worst
+      if delay > 0 then reply[5] = dim end
     end
     for i = 1, n do
-      local start = now + lead
+      local start = now + delay + lead
       local base = tats[i]
       if base < start then base = start end
       tats[i] = base + tonumber(ARGV[from + i - 1]) * interval[i]
       changed[i] = true
     end
     if wantsSlot then
-      redis.call('ZADD', KEYS[2], fmt(now + leaseTtl), leaseId)
+      redis.call('ZADD', KEYS[2], fmt(now + delay + leaseTtl), leaseId)
       inUse = inUse + 1
       leasesAdded = true
+      if delay > longest then longest = delay end
       reply[#reply + 1] = leaseId
     else
       reply[#reply + 1] = ''
     end
+    reply[#reply + 1] = fmt(delay)
     reply[1] = reply[1] + 1
+    if delay > 0 then break end
   end
   saveTats(changed)
-  if leasesAdded then extend(KEYS[2], leaseTtl) end
+  if leasesAdded then extend(KEYS[2], leaseTtl + longest) end
   return reply
 elseif op == 'wait' then
   local worst, dim = worstWait(rest)

@@ -6,3 +6,6 @@ export { DEFAULT_PREFIX, limiterKeys, type LimiterKeys } from './keys.js';
 export { RedisLimiterBackend, type RedisAdmission, type RedisLimiterBackendOptions, type RedisLimiterState } from './redis-limiter-backend.js';
 export { DEFAULT_STORE_TIMEOUT_MS, ScriptRunner, type ScriptRunnerOptions } from './script-runner.js';
 export { StoreError, type StoreFailure } from './store-error.js';
+export { RedisBreakerState, redisBreakerStates, type RedisBreakerStateOptions } from './breaker-state.js';
+export { BREAKER_SCRIPT, type BreakerScriptOp } from './breaker-script.js';
+export { breakerKeys, type BreakerKeys } from './breaker-keys.js';

@@ -4,7 +4,7 @@
  * never with a rate-limit error. The limiter's queue, priorities and waiting stay in the process.
  */
 import type { LimiterSpec } from '../limiter/limiter-store.js';
-import type { SharedAdmitReply, SharedAdmitRequest, SharedLimiterBackend } from '../limiter/shared-store.js';
+import type { SharedAdmitReply, SharedAdmitRequest, SharedGrant, SharedLimiterBackend } from '../limiter/shared-store.js';
 import { ADMISSION_SCRIPT, type ScriptOp } from './admission-script.js';
 import type { RedisScriptClient } from './client.js';
 import { type LimiterKeys, limiterKeys } from './keys.js';
@@ -80,24 +80,29 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
    */
   async admit(batch: readonly SharedAdmitRequest[]): Promise<SharedAdmitReply> {
     const args: (string | number)[] = [batch.length];
-    for (const request of batch) args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', ...perDimension(this.args, request.costs));
+    for (const request of batch) {
+      const maxWait = Number.isFinite(request.maxWaitMs) ? String(Math.max(0, request.maxWaitMs)) : '1e300';
+      args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', maxWait, ...perDimension(this.args, request.costs));
+    }
     const reply = await this.call('admit', 6, ...args);
     this.expiredSlots += replyNumber('admit', reply, 2);
     const count = replyNumber('admit', reply, 0);
-    const admitted: (string | null)[] = [];
+    const admitted: SharedGrant[] = [];
     for (let i = 0; i < count; i++) {
-      const id = replyString('admit', reply, 6 + i);
-      admitted.push(id === '' ? null : id);
+      const id = replyString('admit', reply, 6 + 2 * i);
+      admitted.push({ leaseId: id === '' ? null : id, delayMs: replyNumber('admit', reply, 7 + 2 * i) });
     }
     const storeTime = replyNumber('admit', reply, 5);
-    if (count === batch.length) return { admitted, waitMs: 0, dimension: -1, storeTime };
-    return { admitted, waitMs: replyNumber('admit', reply, 3), dimension: replyNumber('admit', reply, 4), storeTime };
+    const dimension = replyNumber('admit', reply, 4);
+    // No wait: nothing refused (all admitted, or the batch stopped after a reservation on `dimension`).
+    if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime };
+    return { admitted, refused: true, waitMs: replyNumber('admit', reply, 3), dimension, storeTime };
   }
 
-  /** One request: {@link admit} with a batch of one. */
+  /** One request, admitted only if it fits now: {@link admit} with a batch of one. */
   async admitOne(costs: ArrayLike<number>, wantsSlot: boolean, force: boolean): Promise<RedisAdmission> {
-    const reply = await this.admit([{ costs, slot: wantsSlot, force }]);
-    if (reply.admitted.length === 1) return { admitted: true, leaseId: reply.admitted[0]! };
+    const reply = await this.admit([{ costs, slot: wantsSlot, force, maxWaitMs: 0 }]);
+    if (reply.admitted.length === 1) return { admitted: true, leaseId: reply.admitted[0]!.leaseId };
     return { admitted: false, waitMs: reply.waitMs, dimension: reply.dimension };
   }
 

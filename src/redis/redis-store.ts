@@ -17,6 +17,8 @@ import type { SharedLimiterBackend, SharedLimiterStore, SharedStorePolicy, Store
 import type { RedisScriptClient } from './client.js';
 import { DEFAULT_PREFIX } from './keys.js';
 import { RedisLimiterBackend } from './redis-limiter-backend.js';
+import { redisBreakerStates } from './breaker-state.js';
+import type { SharedBreakerState } from '../breaker/shared-breaker-state.js';
 import { DEFAULT_STORE_TIMEOUT_MS } from './script-runner.js';
 
 export interface RedisStoreOptions {
@@ -58,6 +60,8 @@ const KNOWN = ['prefix', 'timeoutMs', 'failMode', 'localShare', 'probeIntervalMs
 /** A Redis-backed limiter store; see {@link RedisStoreOptions}. */
 export interface RedisStore extends SharedLimiterStore {
   readonly kind: 'redis';
+  /** The shared breaker state of `service` (for `circuitBreaker: { shared: true }`). */
+  breakerState(service: string): SharedBreakerState;
   readonly prefix: string;
   readonly client: RedisScriptClient;
 }
@@ -83,11 +87,13 @@ export function redisStore(client: RedisScriptClient, options: RedisStoreOptions
   };
   if (policy.leaseTtlMs < 3 * timeoutMs) throw new ConfigError('redis.leaseTtlMs', policy.leaseTtlMs, `at least 3 × timeoutMs (${3 * timeoutMs} ms), so that a renewal lands before the lease expires`);
   const checkConfig = options.checkConfig ?? true;
+  const breakerStates = redisBreakerStates(client, { prefix, timeoutMs });
   return {
     kind: 'redis',
     prefix,
     client,
     policy,
+    breakerState: (service: string): SharedBreakerState => breakerStates(service),
     openShared(key: string, spec: LimiterSpec): SharedLimiterBackend {
       return new RedisLimiterBackend(client, prefix, key, spec, { timeoutMs, checkConfig, leaseTtlMs: policy.leaseTtlMs });
     },

@@ -1,0 +1,144 @@
+/**
+ * Redis stops in the middle of a run and starts again (a private redis-server, killed with
+ * SIGKILL): no request fails because of it, the local fallback keeps this process under its share
+ * of the limits, health says degraded and then healthy again, and the limits are shared again.
+ * Also: each fail mode, and a store failure is never a rate-limit error.
+ */
+import { createServer, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { classifyError } from '../../src/core/classify.js';
+import { RateLimitExceededError, StoreError } from '../../src/core/errors.js';
+import type { ResilienceEvent } from '../../src/core/events.js';
+import { RateLimiter } from '../../src/limiter/rate-limiter.js';
+import { createResilience } from '../../src/policy/resilience.js';
+import { redisStore } from '../../src/redis/index.js';
+import { type PrivateRedis, privateRedis, redisServerAvailable } from './private-redis.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A private Redis and a client that fails fast while it is down and reconnects every 100 ms. */
+async function startRedis(): Promise<{ redis: PrivateRedis; client: Redis }> {
+  const redis = await privateRedis();
+  await redis.start();
+  const client = new Redis({ host: '127.0.0.1', port: redis.port, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+  client.on('error', () => undefined);
+  await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+  cleanups.push(() => redis.stop(), () => client.disconnect());
+  return { redis, client };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!redisServerAvailable)('Redis outage', () => {
+  it('stop and start Redis mid-run: no request fails, the local share holds, health goes degraded then healthy', async () => {
+    const { redis, client } = await startRedis();
+    const resilience = createResilience({
+      store: redisStore(client, { prefix: 'outage', timeoutMs: 100, probeIntervalMs: 200, localShare: 0.5 }),
+      services: { svc: { rateLimit: { requestsPerMinute: 1200, burst: { requestsPerMinute: 10 }, maxWaitMs: 10_000 }, circuitBreaker: { shared: true }, retry: false } },
+    });
+    cleanups.push(() => resilience.close());
+    const events: ResilienceEvent[] = [];
+    resilience.events.on((event) => events.push(event));
+    const calls: number[] = [];
+    const health: string[] = [];
+    let failed = 0;
+    const start = performance.now();
+    const endAt = start + 5_000;
+    const load = Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (performance.now() < endAt) {
+          try {
+            await resilience.execute('svc', async () => {
+              calls.push(Date.now());
+              await sleep(5);
+            });
+          } catch {
+            failed++;
+          }
+        }
+      }),
+    );
+    const watch = (async () => {
+      while (performance.now() < endAt + 1_000) {
+        health.push(resilience.getHealthStatus().status);
+        await sleep(50);
+      }
+    })();
+    await sleep(1_500);
+    await redis.stop();
+    await sleep(2_000);
+    await redis.start();
+    await Promise.all([load, watch]);
+
+    expect(failed).toBe(0);
+    const down = events.find((e) => e.type === 'store_unavailable' && e.component === 'rateLimit');
+    const back = events.find((e) => e.type === 'store_recovered' && e.component === 'rateLimit');
+    expect(down).toMatchObject({ failMode: 'local', share: 0.5 });
+    expect(back).toBeDefined();
+    // Health: healthy, then degraded while Redis was down, then healthy again.
+    const firstDegraded = health.indexOf('degraded');
+    expect(health[0]).toBe('healthy');
+    expect(firstDegraded).toBeGreaterThan(0);
+    expect(health.slice(firstDegraded).lastIndexOf('healthy')).toBeGreaterThan(0);
+    expect(health[health.length - 1]).toBe('healthy');
+    // While local, at most this process's share: a bucket of 5 refilled at 10 per second (+1 for the edges).
+    const during = calls.filter((t) => t >= down!.at && t <= back!.at).length;
+    const allowed = 5 + (10 * (back!.at - down!.at)) / 1000 + 1;
+    expect(during).toBeGreaterThan(0);
+    expect(during).toBeLessThanOrEqual(allowed);
+    // Shared again: the script was loaded anew in the restarted Redis (NOSCRIPT, then EVAL).
+    expect(resilience.getStats().rateLimiters.svc!.store).toMatchObject({ mode: 'shared', healthy: true });
+  }, 30_000);
+
+  it("failMode 'closed' refuses with StoreError, never a rate-limit error; 'open' admits without limits", async () => {
+    const { redis, client } = await startRedis();
+    const closed = new RateLimiter({ name: 'svc', requestsPerMinute: 60, store: redisStore(client, { prefix: 'closed', timeoutMs: 100, failMode: 'closed', probeIntervalMs: 100 }) });
+    const open = new RateLimiter({ name: 'svc', requestsPerMinute: 60, burst: { requestsPerMinute: 1 }, store: redisStore(client, { prefix: 'open', timeoutMs: 100, failMode: 'open', probeIntervalMs: 100 }) });
+    cleanups.push(() => closed.close(), () => open.close());
+    (await closed.acquire()).release();
+    await redis.stop();
+    const error = await closed.acquire().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).not.toBeInstanceOf(RateLimitExceededError);
+    expect(classifyError(error)).toBe('store');
+    // While down, no round trip per request: refused at once.
+    const started = performance.now();
+    await expect(closed.acquire()).rejects.toBeInstanceOf(StoreError);
+    expect(performance.now() - started).toBeLessThan(50);
+    // 'open': five requests through a limit of one, while Redis is down.
+    for (let i = 0; i < 5; i++) (await open.acquire()).release();
+    expect(open.stats().store).toMatchObject({ mode: 'open', healthy: false });
+    await redis.start();
+    await sleep(400);
+    expect(closed.stats().store).toMatchObject({ mode: 'shared', healthy: true });
+    (await closed.acquire()).release();
+  }, 20_000);
+
+  it('a Redis that accepts connections and never answers holds no request longer than the timeout', async () => {
+    const sockets = new Set<Socket>();
+    const blackHole = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const port = (blackHole.address() as { port: number }).port;
+    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    cleanups.push(
+      () => new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        blackHole.close(() => resolve());
+      }),
+      () => client.disconnect(),
+    );
+    const limiter = new RateLimiter({ name: 'svc', requestsPerMinute: 600, store: redisStore(client, { prefix: 'hole', timeoutMs: 150 }) });
+    cleanups.push(() => limiter.close());
+    const started = performance.now();
+    const leases = await Promise.all(Array.from({ length: 5 }, () => limiter.acquire()));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    for (const lease of leases) lease.release();
+    expect(limiter.stats().store).toMatchObject({ mode: 'local', healthy: false });
+    expect(limiter.stats().store!.lastError).toMatch(/timeout/);
+  }, 10_000);
+});

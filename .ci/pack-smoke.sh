@@ -34,6 +34,24 @@ await mock.close();
 if (res.status !== 200 || !res.headers.get('x-ratelimit-limit-requests')) { console.error('mock smoke failed: ' + res.status); process.exit(1); }
 console.log('llm-resilience/mock: ok');
 "
+node --input-type=module -e "
+import { redisStore } from 'llm-resilience/redis';
+import { RateLimiter } from 'llm-resilience';
+const calls = [];
+const fake = { evalsha: async () => { throw new Error('NOSCRIPT'); }, eval: async () => { calls.push('eval'); throw new Error('down'); }, script: async () => 'sha' };
+const limiter = new RateLimiter({ name: 'x', requestsPerMinute: 60, store: redisStore(fake, { prefix: 'smoke' }) });
+const lease = await limiter.acquire();
+lease.release();
+limiter.close();
+if (calls.length === 0 || limiter.stats().store.mode !== 'local') { console.error('redis smoke failed'); process.exit(1); }
+console.log('llm-resilience/redis: ok');
+"
+node -e "
+const { redisStore } = require('llm-resilience/redis');
+if (typeof redisStore !== 'function') { console.error('redis CJS smoke failed'); process.exit(1); }
+console.log('llm-resilience/redis (CJS): ok');
+"
+test -f node_modules/llm-resilience/dist/redis.d.ts && test -f node_modules/llm-resilience/dist/redis.d.cts
 test -f node_modules/llm-resilience/dist/index.d.ts && test -f node_modules/llm-resilience/dist/index.d.cts
 echo "type declarations: ok"
 npx --no-install llm-resilience help >/dev/null

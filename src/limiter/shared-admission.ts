@@ -25,6 +25,8 @@ import { SharedProviderState } from './shared-provider-state.js';
 import type { SharedAdmitRequest, SharedGrant, SharedLimiterBackend, SharedLimiterState, SharedStorePolicy, StoreFailMode } from './shared-store.js';
 
 const STATE_REFRESH_MS = 1000;
+/** How often an active process says it is live (the local share while the store is down is 1 / the live processes). */
+const HELLO_INTERVAL_MS = 1000;
 import { hasRefund, usageDeltas } from './usage-deltas.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
@@ -408,7 +410,7 @@ export class SharedAdmission implements LeaseOwner {
       this.slots.set(lease, leaseId);
       this.armMaintenance();
     }
-    if (now - this.lastHelloAt > this.policy.leaseTtlMs / 2) this.hello(now);
+    if (now - this.lastHelloAt >= HELLO_INTERVAL_MS) this.hello(now);
     return lease;
   }
 
@@ -559,7 +561,7 @@ export class SharedAdmission implements LeaseOwner {
     this.armMaintenance();
     if (this.mode !== 'shared') return;
     this.backend.renew(ids).catch((error: unknown) => this.storeFailed(error));
-    if (now - this.lastHelloAt > this.policy.leaseTtlMs / 2) this.hello(now);
+    if (now - this.lastHelloAt >= HELLO_INTERVAL_MS) this.hello(now);
   }
 
   private settleQuietly(leaseId: string | null, costs: Float64Array, sign: number): void {

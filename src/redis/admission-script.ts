@@ -4,9 +4,9 @@
  * (never a client's clock), and touches only the four keys of one limiter, which share one hash
  * tag (see `keys.ts`), so it runs unchanged on Redis Cluster.
  *
- * KEYS: [1] tat hash (dimension index -> TAT, ms as a decimal string), [2] leases sorted set
- * (lease id -> expiry ms), [3] pause-until (ms, string), [4] configuration fingerprint (string),
- * [5] live processes sorted set (process id -> expiry ms).
+ * KEYS: [1] state hash (dimension index -> TAT, 'p' -> pause-until, 'x' -> the hash's expiry; ms
+ * as decimal strings), [2] leases sorted set (lease id -> expiry ms), [3] configuration fingerprint
+ * (string), [4] live processes sorted set (process id -> expiry ms).
  *
  * ARGV, common header (see `script-args.ts`):
  *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (lead), [4] maxConcurrent
@@ -70,35 +70,53 @@ local rest = 7 + n * 3
 
 local mismatch = 0
 if fp ~= '' then
-  local old = redis.call('GET', KEYS[4])
+  local old = redis.call('GET', KEYS[3])
   if old and old ~= fp then mismatch = 1 end
-  redis.call('SET', KEYS[4], fp, 'PX', math.ceil(maxTol + leaseTtl) + MARGIN)
+  redis.call('SET', KEYS[3], fp, 'PX', math.ceil(maxTol + leaseTtl) + MARGIN)
 end
 
+-- One read of the state hash: every TAT, the pause-until ('p') and the hash's own expiry ('x').
 local tats = {}
-if n > 0 then
-  local raw = redis.call('HMGET', KEYS[1], unpack(idx))
-  for i = 1, n do tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge end
+local fields = {}
+for i = 1, n do fields[i] = idx[i] end
+fields[n + 1] = 'p'
+fields[n + 2] = 'x'
+local raw = redis.call('HMGET', KEYS[1], unpack(fields))
+for i = 1, n do tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge end
+local pauseUntil = (raw[n + 1] and tonumber(raw[n + 1])) or -math.huge
+local expiresAt = (raw[n + 2] and tonumber(raw[n + 2])) or -math.huge
+
+-- Writes fields (a flat name/value list) and keeps the hash alive until \`untilMs\` (+ margin). The
+-- expiry is kept in the hash ('x') with a minute of slack, so PEXPIREAT is rarely needed.
+local function saveState(fieldValues, untilMs)
+  local want = math.ceil(untilMs) + MARGIN
+  if want > expiresAt then
+    expiresAt = want + 60000
+    fieldValues[#fieldValues + 1] = 'x'
+    fieldValues[#fieldValues + 1] = fmt(expiresAt)
+  end
+  if #fieldValues == 0 then return end
+  redis.call('HSET', KEYS[1], unpack(fieldValues))
+  if fieldValues[#fieldValues - 1] == 'x' then redis.call('PEXPIREAT', KEYS[1], expiresAt) end
 end
 
--- Writes the TATs of dimensions in changed; the hash lives until its furthest TAT (+ margin).
+-- Writes the TATs of the dimensions in changed; the hash lives until its furthest TAT and pause.
 local function saveTats(changed)
-  local ahead = 0
-  local any = false
+  local furthest = now
+  if pauseUntil > furthest then furthest = pauseUntil end
+  local values = {}
   for i = 1, n do
     if changed[i] then
-      redis.call('HSET', KEYS[1], idx[i], fmt(tats[i]))
-      any = true
+      values[#values + 1] = idx[i]
+      values[#values + 1] = fmt(tats[i])
     end
-    if tats[i] - now > ahead then ahead = tats[i] - now end
+    if tats[i] > furthest then furthest = tats[i] end
   end
-  if any then extend(KEYS[1], ahead) end
+  if #values > 0 then saveState(values, furthest) end
 end
 
 local function pausedMs()
-  local v = redis.call('GET', KEYS[3])
-  local untilMs = (v and tonumber(v)) or -math.huge
-  if untilMs > now then return untilMs - now end
+  if pauseUntil > now then return pauseUntil - now end
   return 0
 end
 
@@ -130,9 +148,9 @@ if op == 'admit' then
   -- batch: the rest of the queue stays in the process, where priorities can still reorder it.
   local m = tonumber(ARGV[rest])
   local at = rest + 1
-  local reclaimed = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now))
-  local inUse = redis.call('ZCARD', KEYS[2])
-  local reply = {0, mismatch, reclaimed, '', -1, fmt(now)}
+  -- Leases are only read (and expired ones reclaimed) when a request of the batch wants one.
+  local inUse = nil
+  local reply = {0, mismatch, 0, '', -1, fmt(now)}
   local changed = {}
   local leasesAdded, longest = false, 0
   for r = 1, m do
@@ -143,6 +161,10 @@ if op == 'admit' then
     local from = at + 4
     at = from + n
     local delay = 0
+    if wantsSlot and inUse == nil then
+      reply[3] = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now))
+      inUse = redis.call('ZCARD', KEYS[2])
+    end
     if not force then
       local p = pausedMs()
       if p > 0 then reply[4], reply[5] = fmt(p), PAUSE break end
@@ -221,15 +243,15 @@ elseif op == 'renew' then
 elseif op == 'hello' then
   -- Registers this process as live for ttl ms; returns how many processes are live.
   local ttl = tonumber(ARGV[rest + 1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', fmt(now))
-  redis.call('ZADD', KEYS[5], fmt(now + ttl), ARGV[rest])
-  extend(KEYS[5], ttl)
-  return {1, mismatch, redis.call('ZCARD', KEYS[5])}
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now))
+  redis.call('ZADD', KEYS[4], fmt(now + ttl), ARGV[rest])
+  extend(KEYS[4], ttl)
+  return {1, mismatch, redis.call('ZCARD', KEYS[4])}
 elseif op == 'pause' then
   local untilMs = now + tonumber(ARGV[rest])
-  local v = redis.call('GET', KEYS[3])
-  if v and tonumber(v) > untilMs then untilMs = tonumber(v) end
-  redis.call('SET', KEYS[3], fmt(untilMs), 'PX', math.ceil(untilMs - now) + MARGIN)
+  if pauseUntil > untilMs then untilMs = pauseUntil end
+  pauseUntil = untilMs
+  saveState({'p', fmt(untilMs)}, untilMs)
   return {1, mismatch, fmt(untilMs - now)}
 elseif op == 'level' then
   for i = 1, n do

@@ -42,11 +42,16 @@ export interface RedisLimiterBackendOptions {
   readonly timeoutMs?: number;
   /** Compare this process's limits with the other processes' (default true). */
   readonly checkConfig?: boolean;
+  /** How often the limits are compared with the other processes' (ms). Default 10 000. */
+  readonly configCheckMs?: number;
   /** Called when another process was seen using different limits (once per change to a mismatch). */
   readonly onConfigMismatch?: (ours: string) => void;
   /** Lease id generator (default: crypto.randomUUID). */
   readonly leaseId?: () => string;
 }
+
+/** How often this process's limits are compared with the other processes' (ms). */
+const CONFIG_CHECK_MS = 10_000;
 
 /** Rate dimension count (RATE_DIMENSIONS.length). */
 const DIMENSIONS = 6;
@@ -60,6 +65,7 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   configMismatch = false;
   /** Expired leases this process reclaimed (crashed or stuck holders, anywhere in the fleet). */
   expiredSlots = 0;
+  private configCheckedAt = -Infinity;
 
   constructor(
     client: RedisScriptClient,
@@ -70,7 +76,7 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   ) {
     this.keys = limiterKeys(prefix, key);
     this.runner = new ScriptRunner(client, ADMISSION_SCRIPT, { timeoutMs: options.timeoutMs });
-    this.args = specArgs(spec, options.checkConfig ?? true, options.leaseTtlMs);
+    this.args = specArgs(spec, options.leaseTtlMs);
     this.newLeaseId = options.leaseId ?? (() => globalThis.crypto.randomUUID());
   }
 
@@ -181,10 +187,16 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   }
 
   private async call(op: ScriptOp, minLength: number, ...rest: (string | number)[]): Promise<readonly unknown[]> {
-    const reply = replyArray(op, await this.runner.run(op, this.keys.all, scriptArgs(op, this.args, ...rest)), minLength);
-    const mismatch = reply[1] === 1;
-    if (mismatch && !this.configMismatch) this.options.onConfigMismatch?.(this.args.fingerprint);
-    this.configMismatch = mismatch;
+    // The configurations are compared once per configCheckMs, not on every call (a GET and a SET less).
+    const now = performance.now();
+    const check = this.options.checkConfig !== false && now - this.configCheckedAt >= (this.options.configCheckMs ?? CONFIG_CHECK_MS);
+    if (check) this.configCheckedAt = now;
+    const reply = replyArray(op, await this.runner.run(op, this.keys.all, scriptArgs(op, this.args, check ? this.args.fingerprint : '', ...rest)), minLength);
+    if (check) {
+      const mismatch = reply[1] === 1;
+      if (mismatch && !this.configMismatch) this.options.onConfigMismatch?.(this.args.fingerprint);
+      this.configMismatch = mismatch;
+    }
     return reply;
   }
 }

@@ -4,7 +4,7 @@ import type { ScriptOp } from './admission-script.js';
 
 /** The header without its op: ARGV[2..]. Built once per backend. */
 export interface SpecArgs {
-  /** ARGV[2..6 + 3n]: fingerprint, lead, maxConcurrent, lease TTL ms, n, (index, interval, tolerance) x n. */
+  /** ARGV[3..6 + 3n]: lead, maxConcurrent, lease TTL ms, n, (index, interval, tolerance) x n (the fingerprint, ARGV[2], is per call). */
   readonly header: readonly (string | number)[];
   /** Dimension indexes in header order (costs and deltas are passed in this order). */
   readonly order: readonly number[];
@@ -13,10 +13,9 @@ export interface SpecArgs {
 }
 
 /**
- * Builds the header; `checkConfig: false` skips the fingerprint check. Leases live `leaseTtlMs` in
- * Redis unless renewed (default: the spec's lease timeout).
+ * Builds the header. Leases live `leaseTtlMs` in Redis unless renewed (default: the spec's lease timeout).
  */
-export function specArgs(spec: LimiterSpec, checkConfig = true, leaseTtlMs = spec.leaseTimeoutMs): SpecArgs {
+export function specArgs(spec: LimiterSpec, leaseTtlMs = spec.leaseTimeoutMs): SpecArgs {
   const maxConcurrent = Number.isFinite(spec.maxConcurrent) ? spec.maxConcurrent : -1;
   const triples: (string | number)[] = [];
   const parts: string[] = [];
@@ -28,15 +27,15 @@ export function specArgs(spec: LimiterSpec, checkConfig = true, leaseTtlMs = spe
   parts.push(`maxConcurrent=${maxConcurrent}`);
   const fingerprint = parts.join(',');
   return {
-    header: [checkConfig ? fingerprint : '', String(spec.providerDelayMs), maxConcurrent, String(leaseTtlMs), spec.dimensions.length, ...triples],
+    header: [String(spec.providerDelayMs), maxConcurrent, String(leaseTtlMs), spec.dimensions.length, ...triples],
     order: spec.dimensions.map((d) => d.index),
     fingerprint,
   };
 }
 
-/** The full ARGV of one call: op, header, then the op's own arguments. */
-export function scriptArgs(op: ScriptOp, spec: SpecArgs, ...rest: (string | number)[]): (string | number)[] {
-  return [op, ...spec.header, ...rest];
+/** The full ARGV of one call: op, the fingerprint to compare ('' = none this time), header, then the op's own arguments. */
+export function scriptArgs(op: ScriptOp, spec: SpecArgs, fingerprint: string, ...rest: (string | number)[]): (string | number)[] {
+  return [op, fingerprint, ...spec.header, ...rest];
 }
 
 /** Picks the values of the configured dimensions, in header order, from an array indexed like RATE_DIMENSIONS. */

@@ -15,7 +15,7 @@ function hashTag(key: string): string | null {
 describe('limiter keys', () => {
   it('share one hash tag, the limiter key (bottleneck#180 CROSSSLOT)', () => {
     const keys = limiterKeys('llmr', 'openai:gpt-4o');
-    expect(keys.all).toHaveLength(5);
+    expect(keys.all).toHaveLength(4);
     for (const key of keys.all) expect(hashTag(key)).toBe('openai:gpt-4o');
   });
 
@@ -43,20 +43,20 @@ describe.skipIf(!redisUp)('Redis keys', () => {
     expect(await client.pttl(backend.keys.tat)).toBeLessThan(43_300_000);
     expect(await client.pttl(backend.keys.leases)).toBeGreaterThan(29_000);
     expect(await client.pttl(backend.keys.leases)).toBeLessThanOrEqual(31_000);
-    expect(await client.pttl(backend.keys.pause)).toBeLessThanOrEqual(6000);
     expect(await client.pttl(backend.keys.processes)).toBeLessThanOrEqual(21_000);
   });
 
   it('keys expire once the state they hold is spent: an expired limiter is a full one', async () => {
     const { backend, client } = open({ requestsPerMinute: 60_000, maxConcurrent: 1, leaseTimeoutMs: 50 }); // 1 ms per request
     expect((await backend.admitOne(costs(), true, false)).admitted).toBe(true);
-    expect(await client.pttl(backend.keys.tat)).toBeLessThanOrEqual(1001);
+    // Spent within 1 ms: the hash lives the margin (1 s) plus a minute of slack (most admissions then need no PEXPIREAT).
+    expect(await client.pttl(backend.keys.tat)).toBeLessThanOrEqual(61_002);
     expect(await client.pttl(backend.keys.leases)).toBeLessThanOrEqual(1050);
   });
 
   it('a process with different limits is reported (bottleneck: each process keeps its own configuration)', async () => {
     const seen: string[] = [];
-    const a = open({ requestsPerMinute: 60 }, { onConfigMismatch: (ours) => seen.push(ours) });
+    const a = open({ requestsPerMinute: 60 }, { onConfigMismatch: (ours) => seen.push(ours), configCheckMs: 0 });
     const b = a.peer({ requestsPerMinute: 120 });
     const same = a.peer({ requestsPerMinute: 60 });
     await a.backend.admitOne(costs(), false, false);

@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     mock: 'src/mock/index.ts',
     redis: 'src/redis/index.ts',
+    config: 'src/config/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],

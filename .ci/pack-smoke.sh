@@ -51,6 +51,14 @@ const { redisStore } = require('llm-resilience/redis');
 if (typeof redisStore !== 'function') { console.error('redis CJS smoke failed'); process.exit(1); }
 console.log('llm-resilience/redis (CJS): ok');
 "
+node --input-type=module -e "
+import { loadConfig } from 'llm-resilience/config';
+const { config, sources } = loadConfig({ path: 'node_modules/llm-resilience/config/resilience.yaml', env: { OMEGA_OPENAI_MAX_RPM: '42' } });
+if (config.rate_limiting.openai.max_requests_per_minute !== 42 || sources.get('rate_limiting.openai.max_requests_per_minute') !== 'env OMEGA_OPENAI_MAX_RPM') { console.error('config smoke failed'); process.exit(1); }
+console.log('llm-resilience/config: ok');
+"
+npx --no-install llm-resilience check-config node_modules/llm-resilience/config/resilience.yaml >/dev/null
+echo "check-config: ok"
 test -f node_modules/llm-resilience/dist/redis.d.ts && test -f node_modules/llm-resilience/dist/redis.d.cts
 test -f node_modules/llm-resilience/dist/index.d.ts && test -f node_modules/llm-resilience/dist/index.d.cts
 echo "type declarations: ok"

@@ -4,6 +4,7 @@
  * real demonstration of the engine.
  */
 import { runDemo } from './demo.js';
+import { runCheckConfig } from './check-config.js';
 import { runMockCommand } from './mock-command.js';
 
 const USAGE = `Usage: llm-resilience <command>
@@ -14,6 +15,10 @@ Commands:
   mock [--port N] [--config file.json] [--seed N]
                   The mock provider server (OpenAI, Anthropic, Gemini, xAI, DeepSeek, Moonshot)
                   on 127.0.0.1, with each provider's limits, headers, errors and faults.
+  check-config [file]
+                  Prints the merged configuration (defaults < config/resilience.yaml or file
+                  < environment), each value with its source, secrets masked; or every problem.
+                  Exit code 0 when valid, 1 when not.
   help            This text.
 `;
 
@@ -24,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo({ json: rest.includes('--json') });
     case 'mock':
       return runMockCommand(rest);
+    case 'check-config':
+      return runCheckConfig(rest);
     case 'help':
     case '--help':
     case '-h':

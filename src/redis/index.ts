@@ -9,3 +9,4 @@ export { StoreError, type StoreFailure } from './store-error.js';
 export { RedisBreakerState, redisBreakerStates, type RedisBreakerStateOptions } from './breaker-state.js';
 export { BREAKER_SCRIPT, type BreakerScriptOp } from './breaker-script.js';
 export { breakerKeys, type BreakerKeys } from './breaker-keys.js';
+export { redisStoreFromConfig, type ConfiguredRedisStore } from './redis-from-config.js';

@@ -74,4 +74,38 @@ describe('configuration, observed through behaviour', () => {
       admin.disconnect();
     }
   });
+
+  it.skipIf(!redisUp)('OMEGA_REDIS_PREFIX names the keys; OMEGA_CIRCUIT_SHARED publishes an open circuit to Redis', async () => {
+    const prefix = uniquePrefix();
+    const admin = newClient();
+    try {
+      const { client: llm } = await client({ OMEGA_REDIS_URL: 'redis://127.0.0.1:6379', OMEGA_REDIS_PREFIX: prefix, OMEGA_CIRCUIT_SHARED: 'true', OMEGA_CIRCUIT_FAILURE_THRESHOLD: '1', OMEGA_MAX_RETRIES: '0' });
+      await llm.chat(hello);
+      expect(await admin.keys(`${prefix}:{openai}:*`)).toContain(`${prefix}:{openai}:tat`);
+      mock!.setFaults({ errorRates: { '500': 1 } }, { key: 'sk-config' });
+      await expect(llm.chat(hello)).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await admin.keys(`${prefix}:{openai}:breaker:*`)).length).toBeGreaterThan(0);
+    } finally {
+      await deleteKeys(admin, prefix);
+      admin.disconnect();
+    }
+  });
+
+  it('OMEGA_REDIS_FAIL_MODE=closed: with Redis unreachable, calls fail with a store error, never a rate limit', async () => {
+    const { client: llm } = await client({ OMEGA_REDIS_URL: 'redis://127.0.0.1:1', OMEGA_REDIS_FAIL_MODE: 'closed', OMEGA_REDIS_TIMEOUT_SECONDS: '0.1' });
+    const error = await llm.chat(hello).catch((e: unknown) => e);
+    expect(classifyError(error)).toBe('store');
+    expect(mock!.ledger('sk-config').received).toBe(0);
+  });
+
+  it('OMEGA_REDIS_LOCAL_SHARE and OMEGA_REDIS_TIMEOUT_SECONDS: Redis unreachable, the local limiter holds that share, quickly', async () => {
+    const { client: llm } = await client({ OMEGA_REDIS_URL: 'redis://127.0.0.1:1', OMEGA_REDIS_LOCAL_SHARE: '0.5', OMEGA_REDIS_TIMEOUT_SECONDS: '0.1', OMEGA_OPENAI_MAX_RPM: '4' });
+    const started = performance.now();
+    await llm.chat(hello);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    await llm.chat(hello);
+    await expect(llm.chat({ ...hello, deadlineMs: 300 })).rejects.toThrow(/requestsPerMinute/);
+    expect(llm.getHealthStatus().status).toBe('degraded');
+  });
 });

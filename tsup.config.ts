@@ -6,6 +6,8 @@ export default defineConfig({
     mock: 'src/mock/index.ts',
     redis: 'src/redis/index.ts',
     config: 'src/config/index.ts',
+    prometheus: 'src/prometheus/index.ts',
+    http: 'src/http/index.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],

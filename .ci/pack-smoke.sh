@@ -57,6 +57,29 @@ const { config, sources } = loadConfig({ path: 'node_modules/llm-resilience/conf
 if (config.rate_limiting.openai.max_requests_per_minute !== 42 || sources.get('rate_limiting.openai.max_requests_per_minute') !== 'env OMEGA_OPENAI_MAX_RPM') { console.error('config smoke failed'); process.exit(1); }
 console.log('llm-resilience/config: ok');
 "
+npm install --no-audit --no-fund --silent prom-client@15 # the optional peer llm-resilience/prometheus needs
+node --input-type=module -e "
+import { Registry } from 'prom-client';
+import { createResilience } from 'llm-resilience';
+import { prometheusMetrics } from 'llm-resilience/prometheus';
+const r = createResilience({ services: { openai: { rateLimit: { requestsPerMinute: 60 } } } });
+const registry = new Registry();
+prometheusMetrics(r, { registry });
+await r.execute('openai', async () => 'ok');
+if (!/llm_resilience_requests_total\{service=.openai.,outcome=.success.\} 1/.test(await registry.metrics())) { console.error('prometheus smoke failed'); process.exit(1); }
+console.log('llm-resilience/prometheus: ok');
+"
+node -e "
+const { createServer } = require('node:http');
+const { healthHandler } = require('llm-resilience/http');
+const { createResilience } = require('llm-resilience');
+const server = createServer(healthHandler(createResilience({ services: { openai: {} } }))).listen(0, '127.0.0.1', async () => {
+  const res = await fetch('http://127.0.0.1:' + server.address().port + '/readyz');
+  server.close();
+  if (res.status !== 200 || (await res.json()).status !== 'healthy') { console.error('http smoke failed'); process.exit(1); }
+  console.log('llm-resilience/http (CJS): ok');
+});
+"
 npx --no-install llm-resilience check-config node_modules/llm-resilience/config/resilience.yaml >/dev/null
 echo "check-config: ok"
 test -f node_modules/llm-resilience/dist/redis.d.ts && test -f node_modules/llm-resilience/dist/redis.d.cts

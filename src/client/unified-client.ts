@@ -12,6 +12,7 @@ import { abortReason } from '../core/abort.js';
 import { classifyError } from '../core/classify.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { AllProvidersFailedError, AttemptTimeoutError, ConfigError, type ProviderFailureRecord, StreamInterruptedError } from '../core/errors.js';
+import type { EventChannel, ResilienceEvent } from '../core/events.js';
 import { FAILURE_POLICIES } from '../core/failure-kinds.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AttemptContext } from '../policy/attempt-context.js';
@@ -69,6 +70,8 @@ const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
 export class UnifiedLLMClient {
   /** The pipelines behind the client: one service per provider. */
   readonly resilience: Resilience;
+  /** Every event of every provider's pipeline, and a `fallback` each time a call moves on to another provider. */
+  readonly events: EventChannel<ResilienceEvent>;
   private readonly providers = new Map<ProviderId, ConfiguredProvider>();
   private readonly preferred: Candidate | undefined;
   private readonly fallbacks: Candidate[];
@@ -87,20 +90,25 @@ export class UnifiedLLMClient {
       const own: ProviderOptions = options.providers?.[id] ?? {};
       const apiKey = apiKeyFor(id, options, spec.apiKeyEnv, env);
       if (!apiKey) continue;
-      this.providers.set(id, {
+      const configured = {
         spec,
         apiKey,
         baseURL: own.baseURL ?? spec.baseURL,
         model: own.model ?? spec.defaultModel,
         maxTokens: own.maxTokens ?? spec.defaultMaxTokens,
         accounting: { ...spec.accounting, ...own.accounting },
-      });
+      };
+      // Not enumerable: console.log(client) and util.inspect must not print the key.
+      Object.defineProperty(configured, 'apiKey', { enumerable: false });
+      this.providers.set(id, configured);
       services[id] = serviceOptions(spec, own, options);
     }
     if (this.providers.size === 0) {
       throw new ConfigError('apiKey', undefined, `an API key for at least one provider (options.providers.<id>.apiKey, options.<id>ApiKey, or ${PROVIDER_IDS.map((id) => PROVIDER_SPECS[id].apiKeyEnv[0]).join(', ')})`);
     }
     this.resilience = createResilience({ services, clock: this.clock, logger: options.logger, store: options.store });
+    // One channel: the logger and every subscriber see fallbacks beside the pipelines' own events.
+    this.events = this.resilience.events;
     this.quota = new QuotaTracker(this.clock, options.quotaCooldownMs ?? 3_600_000);
     const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
     if (!fetchImpl) throw new ConfigError('fetch', undefined, 'a fetch implementation (this runtime has no global fetch)');
@@ -131,8 +139,9 @@ export class UnifiedLLMClient {
     const failures: ProviderFailureRecord[] = [];
     let attempts = 0;
     const plan = this.plan(options, failures);
-    for (const candidate of plan) {
+    for (const [index, candidate] of plan.entries()) {
       if (this.deadlinePassed(deadlineAt, candidate.provider, options, failures)) break;
+      this.reportFallback(plan, index, failures, options.requestId);
       const call = this.prepare(candidate, options);
       try {
         const completion = await this.resilience.execute(
@@ -170,8 +179,9 @@ export class UnifiedLLMClient {
     else options.signal?.addEventListener('abort', onCallerAbort, { once: true });
     let attempts = 0;
     try {
-      for (const candidate of plan) {
+      for (const [index, candidate] of plan.entries()) {
         if (this.deadlinePassed(deadlineAt, candidate.provider, options, failures)) break;
+        this.reportFallback(plan, index, failures, options.requestId);
         const call = this.prepare(candidate, options);
         const queue = new AsyncQueue<string>();
         const usage: Partial<ChatUsage> = {};
@@ -292,6 +302,20 @@ export class UnifiedLLMClient {
     if (this.clock.now() < deadlineAt) return false;
     failures.push({ provider, kind: 'timeout', error: new AttemptTimeoutError(provider, options.deadlineMs ?? 0) });
     return true;
+  }
+
+  /**
+   * Emits `fallback` when the plan's candidate at `index` is tried instead of the one before it
+   * (the previous candidate, which failed, or the preferred provider, which the router skipped).
+   */
+  private reportFallback(plan: Candidate[] & { preferred?: ProviderId }, index: number, failures: readonly ProviderFailureRecord[], requestId: string | undefined): void {
+    if (!this.events.hasListeners) return;
+    const to = plan[index]!.provider;
+    const from = index > 0 ? plan[index - 1]!.provider : plan.preferred;
+    if (from === undefined || from === to) return;
+    let kind: ProviderFailureRecord['kind'] | undefined;
+    for (let i = failures.length - 1; i >= 0 && kind === undefined; i--) if (failures[i]!.provider === from) kind = failures[i]!.kind;
+    if (kind !== undefined) this.events.emit({ type: 'fallback', service: from, at: this.clock.wallTime(), to, kind, requestId });
   }
 
   /** Records a provider's failure, or rethrows it when no other provider could do better. */

@@ -1,5 +1,6 @@
 /** Every problem of a configuration at once, each with its path, value, source and what is valid. */
 import { ConfigError, describeValue, ResilienceError } from '../core/errors.js';
+import { redactValue } from '../core/redact.js';
 
 export interface ConfigIssue {
   /** Dotted path in the YAML, e.g. `rate_limiting.openai.max_requests_per_minute`. */
@@ -13,8 +14,11 @@ export interface ConfigIssue {
 
 export class ConfigValidationError extends ResilienceError {
   readonly kind = 'config' as const;
-  constructor(readonly issues: readonly ConfigIssue[]) {
+  /** Every problem, values with secrets masked (a Redis URL's password). */
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
     super(`Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+    this.issues = issues.map((issue) => ({ ...issue, value: redactValue(issue.value) }));
   }
 
   /** The first issue as a ConfigError (for callers that handle one). */

@@ -6,10 +6,9 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
 export function consoleLoggerFor(config: ResilienceConfig, sink: Pick<Console, LogLevel> = console): Logger {
   const least = ORDER[config.logging.level];
-  const json = config.logging.format === 'json';
   const at = (level: LogLevel) => (message: string) => {
-    if (ORDER[level] < least) return;
-    sink[level](json ? JSON.stringify({ level, message }) : message);
+    if (ORDER[level] >= least) sink[level](message);
   };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  // With logFormat 'json', every event arrives as one JSON line with its fields (see logEvent).
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), logFormat: config.logging.format };
 }

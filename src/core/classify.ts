@@ -91,6 +91,9 @@ const QUOTA_PATTERNS = [
 /** Classifies an HTTP failure by its status and what the body says. */
 export function classifyHttpStatus(status: number, text: string): FailureKind {
   if (status === 402) return 'quota_exhausted';
+  // Gemini says "exceeded your current quota" for its per-minute limits too: the quota id
+  // (…PerMinute… vs …PerDay…) tells a rate limit from an exhausted quota.
+  if (status === 429 && text.includes('perminute') && !text.includes('perday') && !text.includes('limit: 0')) return 'rate_limited';
   if (QUOTA_PATTERNS.some((p) => text.includes(p))) return 'quota_exhausted';
   if (status === 429) {
     if (text.includes('request too large')) return 'too_large';

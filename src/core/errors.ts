@@ -4,6 +4,7 @@
  * logic share (see `classify.ts`).
  */
 import type { FailureKind } from './failure-kinds.js';
+import { redactSecrets, redactValue } from './redact.js';
 
 export abstract class ResilienceError extends Error {
   abstract readonly kind: FailureKind;
@@ -24,13 +25,14 @@ export function messageOf(error: unknown): string {
   }
 }
 
-/** Renders a configuration value for an error message (no secrets are ever passed here). */
+/** Renders a configuration value for an error message, secrets masked (a mistyped option may hold an API key). */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return redactSecrets(JSON.stringify(value));
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (typeof value === 'function') return 'a function';
   try {
-    const text = JSON.stringify(value);
+    // Redacted before it is cut: a cut key would no longer look like one.
+    const text = redactSecrets(JSON.stringify(redactValue(value)));
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
   } catch {
     return Object.prototype.toString.call(value);
@@ -40,12 +42,15 @@ export function describeValue(value: unknown): string {
 /** An option or configuration value is invalid: names the option, the value and what is valid. */
 export class ConfigError extends ResilienceError {
   readonly kind = 'config' as const;
+  /** The value refused, secrets masked: errors are logged and serialized whole. */
+  readonly value: unknown;
   constructor(
     readonly path: string,
-    readonly value: unknown,
+    value: unknown,
     readonly expected: string,
   ) {
     super(`Invalid ${path}: ${describeValue(value)} (expected ${expected})`);
+    this.value = redactValue(value);
   }
 }
 

@@ -94,6 +94,17 @@ export type ResilienceEvent =
       share?: number;
       message: string;
     }
+  | {
+      type: 'fallback';
+      /** The provider given up on: it failed, or the router skipped it. */
+      service: string;
+      at: number;
+      /** The provider tried next. */
+      to: string;
+      /** Why `service` did not serve: its last failure, or why it was skipped (`circuit_open`, `quota_exhausted`). */
+      kind: FailureKind;
+      requestId?: string;
+    }
   | { type: 'store_recovered'; service: string; at: number; downMs: number; component: 'rateLimit' | 'circuitBreaker' }
   | { type: 'store_config_mismatch'; service: string; at: number; ours: string }
   | {

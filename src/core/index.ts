@@ -22,6 +22,6 @@ export { FAILURE_POLICIES, type FailureKind, type FailurePolicy } from './failur
 export { classifyError, classifyHttpStatus, headersOf, retryAfterMsOf, statusOf } from './classify.js';
 export { readHeader, retryAfterMsFromHeaders, type HeaderSource } from './retry-after.js';
 export { EventChannel, type CircuitState, type Disposable, type ResilienceEvent, type ResilienceEventType } from './events.js';
-export { formatEvent, logEvent, type Logger, type LogLevel } from './logger.js';
+export { eventLogRecord, formatEvent, jsonLogLine, logEvent, type EventLogRecord, type Logger, type LogLevel } from './logger.js';
 export { sleep } from './abort.js';
-export { redactSecrets } from './redact.js';
+export { redactError, redactSecrets, redactValue } from './redact.js';

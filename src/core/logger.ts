@@ -1,22 +1,34 @@
 /**
  * Logging without a logging dependency: any object with debug/info/warn/error (console, pino,
- * winston, bunyan) is a {@link Logger}. Events become one line each, worded as the seeds word them.
+ * winston, bunyan) is a {@link Logger}. Events become one line each, worded as the seeds word them,
+ * or one JSON object per line ({@link jsonLogLine}) for log collectors. Secrets are masked in both.
  */
 import type { ResilienceEvent } from './events.js';
+import { redactSecrets, redactValue } from './redact.js';
 
 export interface Logger {
   debug(message: string, ...rest: unknown[]): void;
   info(message: string, ...rest: unknown[]): void;
   warn(message: string, ...rest: unknown[]): void;
   error(message: string, ...rest: unknown[]): void;
+  /**
+   * How {@link logEvent} hands events over: `text` (default) the seeds' line, `json` one JSON object
+   * per line ({@link jsonLogLine}). Named so that no logging library's own `format` is mistaken for it.
+   */
+  readonly logFormat?: 'text' | 'json';
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)}s`;
 
-/** The level and the one-line message for an event. */
+/** The level and the one-line message for an event, secrets masked. */
 export function formatEvent(event: ResilienceEvent): { level: LogLevel; message: string } {
+  const { level, message } = describeEvent(event);
+  return { level, message: redactSecrets(message) };
+}
+
+function describeEvent(event: ResilienceEvent): { level: LogLevel; message: string } {
   const id = 'requestId' in event && event.requestId ? ` [${event.requestId}]` : '';
   switch (event.type) {
     case 'initialized':
@@ -41,6 +53,8 @@ export function formatEvent(event: ResilienceEvent): { level: LogLevel; message:
       };
     case 'rate_limit_rejected':
       return { level: 'warn', message: `⛔ Rate limit '${event.dimension}' of ${event.service} rejected a request (${event.reason}); it would fit in ${Number.isFinite(event.retryAfterMs) ? seconds(event.retryAfterMs) : 'never'}${id}` };
+    case 'fallback':
+      return { level: 'warn', message: `🔀 Falling back from '${event.service}' to '${event.to}' (${event.kind})${id}` };
     case 'provider_pause':
       return { level: 'warn', message: `⏸️ ${event.service} asked to pause for ${seconds(event.retryAfterMs)} (retry-after): holding every request` };
     case 'store_unavailable': {
@@ -82,11 +96,60 @@ function dimensionUnit(dimension: string): string {
   }
 }
 
-/** Sends every event to `logger` at its level, at or above `minLevel`. */
+/**
+ * Sends every event to `logger` at its level, at or above `minLevel`: the text line, or the JSON
+ * line when the logger's `logFormat` is `json`.
+ */
 export function logEvent(logger: Logger, event: ResilienceEvent, minLevel: LogLevel = 'info'): void {
-  const { level, message } = formatEvent(event);
-  if (LEVEL_ORDER[level] < LEVEL_ORDER[minLevel]) return;
-  logger[level](message);
+  const formatted = formatEvent(event);
+  if (LEVEL_ORDER[formatted.level] < LEVEL_ORDER[minLevel]) return;
+  logger[formatted.level](logger.logFormat === 'json' ? JSON.stringify(recordOf(event, formatted)) : formatted.message);
 }
 
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/**
+ * An event as one structured log record: `time` (ISO 8601, from the event's `at`), `level`, `type`,
+ * `service`, then the event's own fields (`attempt`, `requestId`, `kind`, `delayMs`, ...), and
+ * `message`, the text line. An event's own message (the error of `attempt_failed`,
+ * `quota_exhausted`, `store_unavailable`) is `error`. Every string is redacted; a non-finite number
+ * (a wait that never ends) is `null`, as JSON has no Infinity.
+ */
+export type EventLogRecord = { time: string | null; level: LogLevel; type: ResilienceEvent['type']; service: string; message: string; error?: string } & Record<string, unknown>;
+
+/** The structured record of an event (for pino, winston or any logger that takes objects). */
+export function eventLogRecord(event: ResilienceEvent): EventLogRecord {
+  return recordOf(event, formatEvent(event));
+}
+
+/**
+ * The event as one JSON object on one line, secrets masked:
+ * `{"time":"2026-01-01T12:00:00.000Z","level":"warn","type":"attempt_failed","service":"openai","attempt":1,...,"message":"⚠️ LLM call ..."}`.
+ */
+export function jsonLogLine(event: ResilienceEvent): string {
+  return JSON.stringify(eventLogRecord(event));
+}
+
+function recordOf(event: ResilienceEvent, formatted: { level: LogLevel; message: string }): EventLogRecord {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(event)) {
+    if (name === 'type' || name === 'service' || name === 'at' || name === 'message' || value === undefined) continue;
+    fields[name] = fieldValue(value);
+  }
+  const own = 'message' in event && typeof event.message === 'string' ? { error: redactSecrets(event.message) } : {};
+  // The text line comes after the fields a collector indexes.
+  return { time: isoTime(event.at), level: formatted.level, type: event.type, service: redactSecrets(String(event.service)), ...fields, message: formatted.message, ...own };
+}
+
+function fieldValue(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (Array.isArray(value)) return value.map(fieldValue);
+  return redactValue(value);
+}
+
+/** ISO 8601 of a wall-clock time in ms; null when it is not a valid date (never throws). */
+function isoTime(at: number): string | null {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}

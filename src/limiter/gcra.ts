@@ -13,16 +13,27 @@
  * refill during that delay is lost on its side, so it is charged here up front.
  */
 export function gcraWaitMs(tat: number, intervalMs: number, toleranceMs: number, cost: number, now: number, leadMs = 0): number {
+  const lead = effectiveLead(leadMs, toleranceMs, cost * intervalMs);
   // Relative to now: (now + x) - now is not always x in floating point, and a full bucket must admit its burst.
-  const ahead = tat > now + leadMs ? tat - now : leadMs;
+  const ahead = tat > now + lead ? tat - now : lead;
   const wait = ahead + cost * intervalMs - toleranceMs;
   return wait > 0 ? wait : 0;
 }
 
 /** The TAT after admitting `cost` units (see {@link gcraWaitMs} for `leadMs`). */
-export function gcraAdmit(tat: number, intervalMs: number, cost: number, now: number, leadMs = 0): number {
-  const start = now + leadMs;
+export function gcraAdmit(tat: number, intervalMs: number, toleranceMs: number, cost: number, now: number, leadMs = 0): number {
+  const start = now + effectiveLead(leadMs, toleranceMs, cost * intervalMs);
   return (tat > start ? tat : start) + cost * intervalMs;
+}
+
+/**
+ * The lead charged from a full bucket: at most what the bucket holds beyond the request. A bucket
+ * of one request (xAI's per-second cap) with a 100 ms lead would otherwise never admit anything:
+ * lead + cost would always exceed its capacity.
+ */
+function effectiveLead(leadMs: number, toleranceMs: number, costMs: number): number {
+  const room = toleranceMs - costMs;
+  return leadMs < room ? leadMs : room > 0 ? room : 0;
 }
 
 /** The TAT after a reconciliation of `cost` units (negative cost refunds, never above a full bucket). */

@@ -64,6 +64,12 @@ export interface RateLimiterStats {
   admitted: number;
   rejected: number;
   rejectedByReason: Record<RateLimitRejection, number>;
+  /** Estimated tokens charged at admission, ever. */
+  tokensAdmitted: number;
+  /** Tokens given back by reconciliation (the call used less than its estimate), ever. */
+  tokensRefunded: number;
+  /** Tokens charged by reconciliation (the call used more than its estimate), ever. */
+  tokensDebited: number;
   /** Requests that had to wait, and their total wait. */
   waited: number;
   totalWaitMs: number;

@@ -80,7 +80,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     for (let i = 0; i < this.active.length; i++) {
       const d = this.active[i]!;
       const cost = costs[d]!;
-      this.tat[d] = gcraAdmit(this.tat[d]!, this.interval[d]!, cost, now, this.leadMs);
+      this.tat[d] = gcraAdmit(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, cost, now, this.leadMs);
       this.chargedTotal[d] = this.chargedTotal[d]! + cost;
     }
     return slot ? this.takeSlot(now) : NO_SLOT;

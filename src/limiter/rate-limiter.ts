@@ -33,6 +33,8 @@ import { localShareOptions } from './local-share.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
 const DIMENSION_COUNT = RATE_DIMENSIONS.length;
+/** A provider pause extending the one in force by less than this is not reported again. */
+const PAUSE_NEWS_MS = 1000;
 
 export class RateLimiter implements LeaseOwner {
   readonly name: string;
@@ -66,7 +68,7 @@ export class RateLimiter implements LeaseOwner {
   private closed = false;
   /** Admission through a shared store (Redis); undefined for the memory store. */
   private readonly shared: SharedAdmission | undefined;
-  private counters = { admitted: 0, rejected: 0, waited: 0, totalWaitMs: 0 };
+  private counters = { admitted: 0, rejected: 0, waited: 0, totalWaitMs: 0, tokensAdmitted: 0, tokensRefunded: 0, tokensDebited: 0 };
   private rejectedByReason: Record<RateLimitRejection, number> = { timeout: 0, queue_full: 0, never_fits: 0, paused: 0 };
 
   constructor(options: RateLimiterOptions = {}) {
@@ -194,8 +196,12 @@ export class RateLimiter implements LeaseOwner {
   applyProviderState(state: ProviderRateLimitState): void {
     const now = this.clock.now();
     if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
+      const before = this.backend.pausedUntil;
       this.backend.pauseUntil(now + state.retryAfterMs);
-      if (this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: state.retryAfterMs });
+      // One 429 is often reported twice (its headers, then its error): a pause that barely extends
+      // the one in force is not news.
+      const news = before <= now || now + state.retryAfterMs > before + PAUSE_NEWS_MS;
+      if (news && this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: state.retryAfterMs });
     }
     if (this.shared) {
       this.shared.applyProviderState(state);
@@ -249,6 +255,11 @@ export class RateLimiter implements LeaseOwner {
     };
   }
 
+  private countReconciled(deltaTokens: number): void {
+    if (deltaTokens < 0) this.counters.tokensRefunded -= deltaTokens;
+    else this.counters.tokensDebited += deltaTokens;
+  }
+
   private queuedAt(queue: number): number {
     return this.queue.countOf(queue) + (this.shared?.countOf(queue) ?? 0);
   }
@@ -262,8 +273,13 @@ export class RateLimiter implements LeaseOwner {
       maxQueue: this.maxQueue,
       rejection: (dimension, retryAfterMs, reason, requestId, detail) => this.rejection(dimension, retryAfterMs, reason, requestId, detail),
       dimensionName: (index) => this.dimensionName(index),
+      countReconciled: (deltaTokens, now) => {
+        this.tokensWindow.add(deltaTokens, now);
+        this.countReconciled(deltaTokens);
+      },
       countAdmission: (costs, now, waitedMs) => {
         this.counters.admitted++;
+        this.counters.tokensAdmitted += costs[1]!;
         this.requestsWindow.add(1, now);
         this.tokensWindow.add(costs[1]!, now);
         if (waitedMs > 0) {
@@ -290,6 +306,7 @@ export class RateLimiter implements LeaseOwner {
     const now = this.clock.now();
     this.backend.adjust(deltas, now);
     this.tokensWindow.add(actualTokens - lease.tokens, now);
+    this.countReconciled(actualTokens - lease.tokens);
     return hasRefund(deltas);
   }
 
@@ -322,6 +339,7 @@ export class RateLimiter implements LeaseOwner {
   private grant(slot: number, priority: Priority, now: number, waitedMs: number): Lease {
     const costs = this.scratch;
     this.counters.admitted++;
+    this.counters.tokensAdmitted += costs[1]!;
     this.requestsWindow.add(1, now);
     this.tokensWindow.add(costs[1]!, now);
     this.transit?.record(now, this.chargedOf);

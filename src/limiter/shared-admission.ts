@@ -38,6 +38,8 @@ export interface SharedAdmissionHost {
   readonly maxQueue: number;
   rejection(dimension: string, retryAfterMs: number, reason: RateLimitRejection, requestId: string | undefined, detail?: string): RateLimitExceededError;
   dimensionName(index: number): string;
+  /** Counts a reconciliation of `deltaTokens` (real minus estimated; negative: a refund). */
+  countReconciled(deltaTokens: number, now: number): void;
   /** Counts an admission (stats windows and counters). */
   countAdmission(costs: Float64Array, now: number, waitedMs: number): void;
   /** A memory limiter holding `share` of the limits, for local mode. */
@@ -265,7 +267,11 @@ export class SharedAdmission implements LeaseOwner {
     const leaseId = this.slots.get(lease) ?? null;
     this.slots.delete(lease);
     let deltas: Float64Array | null = null;
-    if (usage && !Number.isNaN(usageDeltas(lease, usage, this.spec.dimensions, this.deltas))) deltas = Float64Array.from(this.deltas);
+    const actualTokens = usage ? usageDeltas(lease, usage, this.spec.dimensions, this.deltas) : NaN;
+    if (!Number.isNaN(actualTokens)) {
+      deltas = Float64Array.from(this.deltas);
+      this.host.countReconciled(actualTokens - lease.tokens, this.host.clock.now());
+    }
     if (leaseId === null && (deltas === null || deltas.every((d) => d === 0))) return;
     if (this.slots.size === 0) this.clearTimer('maintenance');
     const refund = deltas !== null && hasRefund(deltas);

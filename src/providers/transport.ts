@@ -3,7 +3,7 @@ import { abortReason } from '../core/abort.js';
 import { classifyError } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { ProviderError } from '../core/errors.js';
-import { redactSecrets } from '../core/redact.js';
+import { redactError, redactSecrets } from '../core/redact.js';
 import type { HttpCall } from './adapters/adapter.js';
 import { errorFromResponse } from './response-error.js';
 
@@ -51,7 +51,7 @@ export function connectionError(provider: string, error: unknown, signal: AbortS
   const kind = classifyError(error);
   if (kind !== 'unknown') {
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return new ProviderError(provider, kind === 'timeout' ? 'timeout' : 'network', redactSecrets(`Connection to ${provider} failed${cause || (error instanceof Error ? `: ${error.message}` : '')}`), undefined, undefined, { cause: error });
+    return new ProviderError(provider, kind === 'timeout' ? 'timeout' : 'network', redactSecrets(`Connection to ${provider} failed${cause || (error instanceof Error ? `: ${error.message}` : '')}`), undefined, undefined, { cause: redactError(error) });
   }
-  return new ProviderError(provider, 'network', redactSecrets(`Connection to ${provider} failed: ${error instanceof Error ? error.message : String(error)}`), undefined, undefined, { cause: error });
+  return new ProviderError(provider, 'network', redactSecrets(`Connection to ${provider} failed: ${error instanceof Error ? error.message : String(error)}`), undefined, undefined, { cause: redactError(error) });
 }

@@ -126,14 +126,24 @@ local function levelOf(i)
   return (tol[i] - (base - now)) / interval[i]
 end
 
+-- The lead charged from a full bucket: at most what the bucket holds beyond the request (a
+-- one-request bucket would otherwise never admit anything; see gcra.ts).
+local function leadFor(i, cost)
+  local room = tol[i] - cost * interval[i]
+  if lead < room then return lead end
+  if room > 0 then return room end
+  return 0
+end
+
 -- Worst wait over the rate dimensions for costs starting at ARGV[from].
 local function worstWait(from)
   local worst, dim = 0, -1
   for i = 1, n do
     local cost = tonumber(ARGV[from + i - 1])
     -- Relative to now (absolute ms lose precision in a double); under 1 us (TIME's resolution) is no wait.
-    local ahead = lead
-    if tats[i] > now + lead then ahead = tats[i] - now end
+    local l = leadFor(i, cost)
+    local ahead = l
+    if tats[i] > now + l then ahead = tats[i] - now end
     local wait = ahead + cost * interval[i] - tol[i]
     if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
   end
@@ -179,10 +189,11 @@ if op == 'admit' then
       if delay > 0 then reply[5] = dim end
     end
     for i = 1, n do
-      local start = now + delay + lead
+      local cost = tonumber(ARGV[from + i - 1])
+      local start = now + delay + leadFor(i, cost)
       local base = tats[i]
       if base < start then base = start end
-      tats[i] = base + tonumber(ARGV[from + i - 1]) * interval[i]
+      tats[i] = base + cost * interval[i]
       changed[i] = true
     end
     if wantsSlot then

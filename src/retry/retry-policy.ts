@@ -7,6 +7,7 @@ import { abortReason, sleep } from '../core/abort.js';
 import { classifyError, retryAfterMsOf } from '../core/classify.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { type AttemptFailure, ConfigError, messageOf, RetryExhaustedError, type RetryStopReason } from '../core/errors.js';
+import { redactSecrets } from '../core/redact.js';
 import { EventChannel, type ResilienceEvent } from '../core/events.js';
 import { FAILURE_POLICIES, type FailureKind } from '../core/failure-kinds.js';
 import { type RandomSource, nextBackoffDelayMs } from './backoff.js';
@@ -148,7 +149,7 @@ export class RetryPolicy {
   /** Emits `attempt_failed` (and `quota_exhausted` for a quota error) for a failed attempt. */
   reportFailure(attempt: number, kind: FailureKind, error: unknown, requestId?: string): void {
     if (!this.events.hasListeners) return;
-    const common = { service: this.name, at: this.clock.wallTime(), attempt, maxAttempts: this.maxRetries + 1, message: messageOf(error), requestId };
+    const common = { service: this.name, at: this.clock.wallTime(), attempt, maxAttempts: this.maxRetries + 1, message: redactSecrets(messageOf(error)), requestId };
     this.events.emit({ type: 'attempt_failed', kind, ...common });
     if (kind === 'quota_exhausted') this.events.emit({ type: 'quota_exhausted', ...common });
   }

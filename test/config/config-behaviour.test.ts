@@ -23,7 +23,8 @@ async function client(env: Record<string, string>): Promise<ConfiguredClient> {
   const configured = await createClientFromConfig({
     path: 'config/resilience.yaml',
     env: { OPENAI_API_KEY: 'sk-config', OMEGA_LOG_LEVEL: 'error', ...env },
-    client: { providers: { openai: { baseURL: `${mock.url}/v1` } } },
+    // Code wins over the configuration: a silent logger keeps the test output clean.
+    client: { providers: { openai: { baseURL: `${mock.url}/v1` } }, logger: { debug() {}, info() {}, warn() {}, error() {} } },
   });
   clients.push(configured);
   return configured;

@@ -26,6 +26,8 @@ describe('classifyError: provider errors', () => {
     ['Anthropic 413 request_too_large', http(413, { error: { error: { type: 'request_too_large' } } }), 'client_error'],
     ['Anthropic 504 timeout_error', http(504), 'timeout'],
     ['Gemini 429 per-minute', http(429, { error: { status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] }] } }), 'rate_limited'],
+    // Gemini's per-minute 429 says "exceeded your current quota" too (vercel/ai fixture google-429-retry-info.json): the quota id decides.
+    ['Gemini 429 per-minute with its quota message', http(429, { error: { code: 429, message: 'You exceeded your current quota, please check your plan and billing details.', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '34.4s' }] } }), 'rate_limited'],
     ['Gemini 429 per-day', http(429, { error: { status: 'RESOURCE_EXHAUSTED', details: [{ violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }] } }), 'quota_exhausted'],
     ['Gemini limit: 0', http(429, { error: { status: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded for metric ... limit: 0, model: gemini-2.5-pro' } }), 'quota_exhausted'],
     ['Gemini 503 UNAVAILABLE', http(503, { error: { status: 'UNAVAILABLE' } }), 'server_error'],

@@ -336,6 +336,20 @@ describe('RateLimiter: provider state', () => {
     expect(events[0]).toMatchObject({ type: 'provider_pause', service: 'anthropic', retryAfterMs: 2000 });
   });
 
+  it('one 429 reported twice (its headers, then its error) is one provider_pause event; a longer pause is another', () => {
+    const clock = new ManualClock();
+    const events: ResilienceEvent[] = [];
+    const limiter = new RateLimiter({ name: 'openai', requestsPerMinute: 1000, clock });
+    limiter.events.on((e) => events.push(e));
+    limiter.applyProviderState({ retryAfterMs: 2000 });
+    clock.advance(5);
+    limiter.applyProviderState({ retryAfterMs: 2000 });
+    expect(events.filter((e) => e.type === 'provider_pause')).toHaveLength(1);
+    limiter.applyProviderState({ retryAfterMs: 10_000 });
+    expect(events.filter((e) => e.type === 'provider_pause')).toHaveLength(2);
+    expect(limiter.stats().pausedForMs).toBe(10_000);
+  });
+
   it('a pause longer than maxWaitMs rejects at once as paused', async () => {
     const limiter = new RateLimiter({ requestsPerMinute: 100, clock: new ManualClock(), maxWaitMs: 1000 });
     limiter.applyProviderState({ retryAfterMs: 30_000 });

@@ -111,6 +111,25 @@ for (const { name, available, store } of STORES) {
       });
     });
 
+    it("a one-request bucket with a provider delay still admits (xAI's per-second cap with the client's 100 ms lead)", async () => {
+      const limiter = limiterWith({ requestsPerMinute: 600, burst: { requestsPerMinute: 1 }, providerDelayMs: 100, maxWaitMs: 1_000 });
+      const start = performance.now();
+      (await limiter.acquire()).release();
+      expect(elapsed(start)).toBeLessThan(50);
+      (await limiter.acquire()).release();
+      const took = elapsed(start);
+      expect(took).toBeGreaterThanOrEqual(90);
+      expect(took).toBeLessThan(400);
+    });
+
+    it('stats count the tokens admitted, refunded and debited by reconciliation', async () => {
+      const limiter = limiterWith({ tokensPerMinute: 60_000 });
+      (await limiter.acquire({ tokens: 1_000 })).release({ tokens: 400 });
+      (await limiter.acquire({ tokens: 1_000 })).release({ tokens: 1_250 });
+      (await limiter.acquire({ tokens: 500 })).release();
+      expect(limiter.stats()).toMatchObject({ tokensAdmitted: 2_500, tokensRefunded: 600, tokensDebited: 250, tokensLastMinute: 2_150 });
+    });
+
     it('admits a waiting high-priority request before earlier normal ones', async () => {
       const limiter = limiterWith({ requestsPerMinute: 1200, burst: { requestsPerMinute: 1 } });
       (await limiter.acquire()).release();

@@ -1,0 +1,3 @@
+/** `llm-resilience/http`: `/healthz`, `/readyz` and `/metrics` as one Node request handler (node:http, Express, Fastify raw). */
+export { healthHandler, type HealthHandlerOptions, type HealthRequestHandler, type MetricsRegistry, type NextFunction } from './health-handler.js';
+export { readinessOf, type HealthSource, type Readiness } from './readiness.js';

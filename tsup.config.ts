@@ -6,6 +6,7 @@ export default defineConfig({
     mock: 'src/mock/index.ts',
     redis: 'src/redis/index.ts',
     config: 'src/config/index.ts',
+    otel: 'src/otel/index.ts',
     prometheus: 'src/prometheus/index.ts',
     http: 'src/http/index.ts',
     'cli/main': 'src/cli/main.ts',

@@ -82,6 +82,11 @@ const server = createServer(healthHandler(createResilience({ services: { openai:
 "
 npx --no-install llm-resilience check-config node_modules/llm-resilience/config/resilience.yaml >/dev/null
 echo "check-config: ok"
+node --input-type=module -e "
+import { instrumentOpenTelemetry } from 'llm-resilience/otel';
+if (typeof instrumentOpenTelemetry !== 'function') { console.error('otel smoke failed'); process.exit(1); }
+console.log('llm-resilience/otel (without @opentelemetry/api installed): ok');
+"
 test -f node_modules/llm-resilience/dist/redis.d.ts && test -f node_modules/llm-resilience/dist/redis.d.cts
 test -f node_modules/llm-resilience/dist/index.d.ts && test -f node_modules/llm-resilience/dist/index.d.cts
 echo "type declarations: ok"

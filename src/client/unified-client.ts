@@ -12,11 +12,12 @@ import { abortReason } from '../core/abort.js';
 import { classifyError } from '../core/classify.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { AllProvidersFailedError, AttemptTimeoutError, ConfigError, type ProviderFailureRecord, StreamInterruptedError } from '../core/errors.js';
-import type { EventChannel, ResilienceEvent } from '../core/events.js';
+import type { Disposable, EventChannel, ResilienceEvent } from '../core/events.js';
 import { FAILURE_POLICIES } from '../core/failure-kinds.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AttemptContext } from '../policy/attempt-context.js';
 import type { HealthStatus } from '../policy/health.js';
+import type { CallInstrumentation } from '../policy/instrumentation.js';
 import { createResilience, type Resilience, type ResilienceStats } from '../policy/resilience.js';
 import type { ServiceOptions } from '../policy/service-options.js';
 import { type AccountingModel, admissionCharge, estimateInputTokens, keptCharge } from '../providers/accounting.js';
@@ -72,6 +73,10 @@ export class UnifiedLLMClient {
   readonly resilience: Resilience;
   /** Every event of every provider's pipeline, and a `fallback` each time a call moves on to another provider. */
   readonly events: EventChannel<ResilienceEvent>;
+  /** Observes every call and attempt to every provider (tracing: `llm-resilience/otel`); see Resilience.instrument. */
+  instrument(instrumentation: CallInstrumentation): Disposable {
+    return this.resilience.instrument(instrumentation);
+  }
   private readonly providers = new Map<ProviderId, ConfiguredProvider>();
   private readonly preferred: Candidate | undefined;
   private readonly fallbacks: Candidate[];

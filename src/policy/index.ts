@@ -15,3 +15,4 @@ export {
   resetCircuitBreaker,
   type RateLimitedOptions,
 } from './default-registry.js';
+export { combineInstrumentations, type AttemptObserver, type CallInstrumentation, type CallObserver } from './instrumentation.js';

@@ -11,6 +11,7 @@ import { type AttemptFailure, RetryExhaustedError } from '../core/errors.js';
 import type { EventChannel, ResilienceEvent } from '../core/events.js';
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { sharedBreakerStateOf } from './shared-breaker.js';
+import type { AttemptObserver, CallInstrumentation, CallObserver } from './instrumentation.js';
 import type { Lease, Usage } from '../limiter/lease.js';
 import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { Priority } from '../limiter/priority.js';
@@ -42,6 +43,12 @@ export interface ExecuteOptions<T = unknown> {
 
 const NO_OPTIONS: ExecuteOptions = {};
 
+/** The observer of an instrumented call and of its attempt under way. */
+interface AttemptTrack {
+  readonly call: CallObserver;
+  current: AttemptObserver | undefined;
+}
+
 /**
  * The caller's usage extractor, guarded: the call has succeeded, and a bug in reading its usage
  * must not turn it into a failure (and a retry: a second billable call). The estimate then stands.
@@ -61,6 +68,8 @@ export class Pipeline {
   /** Always present: `retry: false` is a policy of no retries, so failures are reported the same way. */
   readonly retry: RetryPolicy;
   readonly counters = new ServiceCounters();
+  /** Tracing and metrics hooks (OpenTelemetry); undefined: none, and no cost. */
+  instrumentation: CallInstrumentation | undefined;
   private readonly timeoutMs: number;
   private readonly shadow: boolean;
 
@@ -89,7 +98,29 @@ export class Pipeline {
     });
   }
 
-  async execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {
+  execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {
+    const instrumentation = this.instrumentation;
+    return instrumentation === undefined ? this.run(fn, options, undefined) : this.observed(fn, options, instrumentation);
+  }
+
+  /** A call under instrumentation: its observer sees the call's end and each attempt's, whatever ends them. */
+  private async observed<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T>, instrumentation: CallInstrumentation): Promise<T> {
+    const call = instrumentation.startCall(this.service, options.requestId);
+    if (call === undefined) return this.run(fn, options, undefined);
+    const track: AttemptTrack = { call, current: undefined };
+    try {
+      const result = await this.run(fn, options, track);
+      call.end();
+      return result;
+    } catch (error) {
+      // Refused by the breaker or the limiter, or aborted: the attempt under way ends with the call.
+      track.current?.end(error);
+      call.end(error);
+      throw error;
+    }
+  }
+
+  private async run<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T>, track: AttemptTrack | undefined): Promise<T> {
     const { signal } = options;
     const clock = this.clock;
     const counters = this.counters;
@@ -106,6 +137,7 @@ export class Pipeline {
     let previousDelayMs: number | undefined;
     for (let attempt = 1; ; attempt++) {
       counters.attempts++;
+      if (track) track.current = track.call.startAttempt(attempt);
       const epoch = this.breaker ? this.permit(options.requestId) : -1;
       // The common case (admitted at once) stays synchronous: no promise, no extra turn.
       const request: AcquireOptions = attempt === 1 ? options : { ...options, queuedSince: arrivedAt };
@@ -117,6 +149,7 @@ export class Pipeline {
           lease = await this.waitForAdmission(request, deadlineAt, epoch);
           startedAt = clock.now();
         }
+        track?.current?.admitted(lease.waitedMs);
       }
       // A function that takes no context gets none: no allocation for it on the hot path.
       const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, this.limiter);
@@ -134,6 +167,10 @@ export class Pipeline {
         }
         lease?.release(context?.usage ?? usageOf(options, result));
         counters.succeeded++;
+        if (track) {
+          track.current?.end();
+          track.current = undefined;
+        }
         return result;
       } catch (error) {
         const now = clock.now();
@@ -143,6 +180,10 @@ export class Pipeline {
           else this.breaker!.onFailure(epoch, error, now - startedAt);
         }
         lease?.release(context?.usage);
+        if (track) {
+          track.current?.end(error);
+          track.current = undefined;
+        }
         if (signal?.aborted) {
           counters.recordFailure('aborted');
           throw abortReason(signal);

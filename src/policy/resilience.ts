@@ -10,7 +10,7 @@
  */
 import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigError, ShutdownError } from '../core/errors.js';
-import { EventChannel, type ResilienceEvent } from '../core/events.js';
+import { type Disposable, EventChannel, type ResilienceEvent } from '../core/events.js';
 import { type Logger, type LogLevel, logEvent } from '../core/logger.js';
 import { noUnknownKeys } from '../core/validate.js';
 import type { CircuitBreakerStats } from '../breaker/breaker-stats.js';
@@ -18,6 +18,7 @@ import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { RateLimiterStats } from '../limiter/rate-limiter.js';
 import type { AttemptContext } from './attempt-context.js';
 import { type HealthStatus, healthOf } from './health.js';
+import { type CallInstrumentation, combineInstrumentations } from './instrumentation.js';
 import { type ExecuteOptions, Pipeline } from './pipeline.js';
 import type { ServiceCountersSnapshot } from './service-counters.js';
 import { type ServiceOptions, validateServiceOptions } from './service-options.js';
@@ -48,6 +49,7 @@ export class Resilience {
   /** Every event of every service: breaker transitions, retries, waits, rejections. */
   readonly events = new EventChannel<ResilienceEvent>();
   private readonly pipelines = new Map<string, Pipeline>();
+  private instrumentations: CallInstrumentation[] = [];
   private readonly clock: Clock;
   private readonly store: AnyLimiterStore | undefined;
   private readonly defaults: ServiceOptions | undefined;
@@ -72,6 +74,7 @@ export class Resilience {
     if (typeof name !== 'string' || name === '') throw new ConfigError('services', name, 'a non-empty service name');
     validateServiceOptions(`services.${name}`, options);
     const pipeline = new Pipeline(name, options, this.clock, this.events, this.store);
+    pipeline.instrumentation = combineInstrumentations(this.instrumentations);
     this.pipelines.set(name, pipeline);
     if (this.events.hasListeners) {
       const components = (['rateLimit', 'circuitBreaker', 'retry'] as const).filter((c) => (c === 'rateLimit' ? pipeline.limiter : c === 'circuitBreaker' ? pipeline.breaker : pipeline.retry.maxRetries > 0));
@@ -116,6 +119,21 @@ export class Resilience {
       stats.services[name] = pipeline.counters.snapshot();
     }
     return stats;
+  }
+
+  /**
+   * Observes the start and end of every call and attempt of every service (tracing, wait
+   * histograms: see `llm-resilience/otel`). Disposing removes it.
+   */
+  instrument(instrumentation: CallInstrumentation): Disposable {
+    this.setInstrumentations([...this.instrumentations, instrumentation]);
+    return { dispose: () => this.setInstrumentations(this.instrumentations.filter((i) => i !== instrumentation)) };
+  }
+
+  private setInstrumentations(list: CallInstrumentation[]): void {
+    this.instrumentations = list;
+    const combined = combineInstrumentations(list);
+    for (const pipeline of this.pipelines.values()) pipeline.instrumentation = combined;
   }
 
   getHealthStatus(): HealthStatus {

@@ -1,10 +1,8 @@
 /**
  * Rate limiter metrics, at scrape time: admissions, rejections and time spent waiting (lifetime
  * totals), and the live view: queue, concurrency, the last minute's use, what is left of each limit.
- *
- * The wait is exported as two counters (`limiter_wait_seconds_total` / `limiter_waited_total` is
- * the mean wait) and not as a histogram: the limiter reports its waits only as totals, and no event
- * carries one admission's wait.
+ * The distribution of waits is `limiter_wait_seconds` (a histogram fed per admission, see
+ * wait-histogram.ts); the totals here cover the time before the collector was attached too.
  */
 import { RATE_DIMENSIONS, type RateDimension } from '../limiter/dimensions.js';
 import type { RateLimiterStats } from '../limiter/rate-limiter.js';

@@ -16,6 +16,7 @@ import { countEvents } from './event-metrics.js';
 import { registerHealthMetrics } from './health-metrics.js';
 import { registerLimiterMetrics } from './limiter-metrics.js';
 import { MetricSet } from './metric-set.js';
+import { observeWaits } from './wait-histogram.js';
 import { type MetricsSource, oncePerScrape, viewOf } from './source.js';
 
 export interface PrometheusMetricsOptions {
@@ -49,15 +50,18 @@ export function prometheusMetrics(source: MetricsSource, options: PrometheusMetr
   const registry = options.registry ?? globalRegistry;
   const view = viewOf(source);
   const metrics = new MetricSet(registry, prefix, oncePerScrape(view));
-  let subscription: Disposable;
+  let subscription: Disposable | undefined;
+  let waits: Disposable;
   try {
     registerCallMetrics(metrics);
     registerLimiterMetrics(metrics);
     registerBreakerMetrics(metrics);
     registerHealthMetrics(metrics);
     subscription = countEvents(metrics, view.events);
+    waits = observeWaits(metrics, source);
   } catch (error) {
     // A name already taken on this registry: leave it as it was.
+    subscription?.dispose();
     metrics.removeAll();
     throw error;
   }
@@ -67,7 +71,8 @@ export function prometheusMetrics(source: MetricsSource, options: PrometheusMetr
     dispose() {
       if (disposed) return;
       disposed = true;
-      subscription.dispose();
+      subscription!.dispose();
+      waits.dispose();
       metrics.removeAll();
     },
   };

@@ -34,6 +34,8 @@ describe('prometheusMetrics on a Resilience', () => {
     expect(scrape.value(`${P}limiter_tokens_admitted_total`, { service: 'openai' })).toBe(2_000);
     expect(scrape.value(`${P}limiter_tokens_refunded_total`, { service: 'openai' })).toBe(700);
     expect(scrape.value(`${P}limiter_tokens_debited_total`, { service: 'openai' })).toBe(200);
+    // One wait observation per admitted attempt (both at once here).
+    expect(scrape.histogram(`${P}limiter_wait_seconds`, { service: 'openai' })).toMatchObject({ count: 2, sum: 0, buckets: { '0': 2 } });
   });
 
   it('counts calls made before it was attached (read from stats), and events from then on', async () => {

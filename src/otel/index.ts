@@ -17,15 +17,19 @@ import { callMetrics } from './call-metrics.js';
 import { callTracer } from './call-tracer.js';
 import { eventMetrics } from './event-metrics.js';
 import { loadOpenTelemetryApi, type OpenTelemetryApi } from './otel-api.js';
+import { observeState } from './state-gauges.js';
+import type { ResilienceStats } from '../policy/resilience.js';
 
 export { ATTR } from './call-tracer.js';
 export type { OpenTelemetryApi } from './otel-api.js';
 
-/** What can be instrumented: a Resilience or a UnifiedLLMClient. */
-export interface InstrumentableSource {
+/** What can be instrumented: a Resilience (getStats) or a UnifiedLLMClient (getResilienceStats). */
+export type InstrumentableSource = {
   readonly events: EventChannel<ResilienceEvent>;
   instrument(instrumentation: CallInstrumentation): Disposable;
-}
+} & ({ getStats(): StatsView } | { getResilienceStats(): StatsView });
+
+type StatsView = Pick<ResilienceStats, 'circuitBreakers' | 'rateLimiters'>;
 
 export interface OpenTelemetryOptions {
   /** The application's `@opentelemetry/api` (`import * as api from '@opentelemetry/api'`). */
@@ -45,10 +49,12 @@ export function instrumentOpenTelemetry(source: InstrumentableSource, options: O
   const tracer = (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer(name);
   const tracing = source.instrument(callTracer(api, tracer, callMetrics(meter)));
   const events = source.events.on(eventMetrics(meter));
+  const state = observeState(meter, () => ('getStats' in source ? source.getStats() : source.getResilienceStats()));
   return {
     dispose() {
       tracing.dispose();
       events.dispose();
+      state.dispose();
     },
   };
 }

@@ -10,6 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { instrumentOpenTelemetry } from '../../src/otel/index.js';
 import { createResilience } from '../../src/policy/resilience.js';
+import { UnifiedLLMClient } from '../../src/client/unified-client.js';
+import { startMockServer } from '../../src/mock/index.js';
 
 const spans = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
@@ -84,6 +86,11 @@ describe('instrumentOpenTelemetry', () => {
     const wait = metrics.get('llm_resilience.limiter.wait')![0]!.value as { count: number; sum: number };
     expect(wait).toMatchObject({ count: 2, sum: 1 });
     expect(metrics.get('llm_resilience.limiter.rejections')?.[0]?.value).toBe(1);
+    // State observed at collection: nothing queued, the bucket spent, the circuit closed.
+    expect(metrics.get('llm_resilience.limiter.queued')).toEqual([{ attributes: { service: 'openai' }, value: 0 }]);
+    expect(metrics.get('llm_resilience.limiter.remaining')).toEqual([{ attributes: { service: 'openai', dimension: 'requestsPerMinute' }, value: 0 }]);
+    expect(metrics.get('llm_resilience.circuit.state')).toEqual(expect.arrayContaining([{ attributes: { service: 'openai', state: 'closed' }, value: 1 }, { attributes: { service: 'openai', state: 'open' }, value: 0 }]));
+    expect(metrics.get('llm_resilience.limiter.tokens')).toEqual(expect.arrayContaining([{ attributes: { service: 'openai', kind: 'admitted' }, value: 0 }]));
   });
 
   it('after dispose nothing is observed, and a Resilience without instrumentation creates no span', async () => {
@@ -91,5 +98,31 @@ describe('instrumentOpenTelemetry', () => {
     instrumentOpenTelemetry(resilience, { api, tracerProvider, meterProvider }).dispose();
     await resilience.execute('openai', async () => 'ok');
     expect(spans.getFinishedSpans()).toEqual([]);
+  });
+
+  it('on a UnifiedLLMClient against the mock provider: spans per provider call, fallbacks counted', async () => {
+    const mock = await startMockServer({ keys: { 'sk-o': { provider: 'openai', outputTokens: 3 }, 'sk-a': { provider: 'anthropic', outputTokens: 3 } } });
+    const llm = new UnifiedLLMClient({
+      env: {},
+      providers: { openai: { apiKey: 'sk-o', baseURL: `${mock.url}/v1`, retry: false }, anthropic: { apiKey: 'sk-a', baseURL: `${mock.url}/v1` } },
+      fallback: ['anthropic'],
+    });
+    const otel = instrumentOpenTelemetry(llm, { api, tracerProvider, meterProvider });
+    try {
+      mock.setFaults({ errorRates: { '500': 1 } }, { key: 'sk-o' });
+      const reply = await llm.chat({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 5, requestId: 'r-1' });
+      expect(reply.provider).toBe('anthropic');
+      const metrics = await collected();
+      const calls = spans.getFinishedSpans().filter((s) => s.name === 'llm_resilience.call');
+      expect(calls.map((c) => [c.attributes['llm_resilience.service'], c.attributes['llm_resilience.outcome']])).toEqual([
+        ['openai', 'server_error'],
+        ['anthropic', 'success'],
+      ]);
+      expect(metrics.get('llm_resilience.fallbacks')).toEqual([{ attributes: { from: 'openai', to: 'anthropic', kind: 'server_error' }, value: 1 }]);
+    } finally {
+      otel.dispose();
+      llm.close();
+      await mock.close();
+    }
   });
 });

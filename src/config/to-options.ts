@@ -67,15 +67,12 @@ export function clientOptionsFromConfig(config: ResilienceConfig): UnifiedLLMCli
 /** One ServiceOptions per provider the configuration names under rate_limiting (for createResilience). */
 export function servicesFromConfig(config: ResilienceConfig): Record<string, ServiceOptions> {
   const services: Record<string, ServiceOptions> = {};
+  const circuitBreaker = breakerFromConfig(config);
+  const retry = retryFromConfig(config);
   for (const id of PROVIDER_IDS) {
     const limits = limitsFromConfig(id, config.rate_limiting[id]);
     if (limits === undefined) continue;
-    services[id] = {
-      rateLimit: config.rate_limiting.enabled ? limits : false,
-      circuitBreaker: breakerFromConfig(config),
-      retry: retryFromConfig(config),
-      timeoutMs: config.resilience.attempt_timeout_seconds * MS,
-    };
+    services[id] = { rateLimit: config.rate_limiting.enabled ? limits : false, circuitBreaker, retry, timeoutMs: config.resilience.attempt_timeout_seconds * MS };
   }
   return services;
 }

@@ -8,6 +8,12 @@ import type { LimiterBackend, DimensionSpec } from './limiter-store.js';
 import type { ProviderRateLimitState } from './limiter-types.js';
 import type { TransitLog } from './transit-log.js';
 
+/** The pause a state asks for (a usable retry-after), or undefined. */
+export function pauseMsOf(state: ProviderRateLimitState): number | undefined {
+  const ms = state.retryAfterMs;
+  return ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : undefined;
+}
+
 const REQUEST_DIMENSIONS = [0, 4];
 const TOKEN_DIMENSIONS = [1, 5];
 

@@ -23,7 +23,7 @@ import { MemoryLimiterStore } from './memory-store.js';
 import { SharedAdmission, type SharedAdmissionHost } from './shared-admission.js';
 import { isSharedStore } from './shared-store.js';
 import { isPriority, type Priority, QUEUE_INDEX } from './priority.js';
-import { ProviderStateFollower } from './provider-state.js';
+import { pauseMsOf, ProviderStateFollower } from './provider-state.js';
 import { TransitLog } from './transit-log.js';
 import { hasRefund, usageDeltas } from './usage-deltas.js';
 import type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from './limiter-types.js';
@@ -195,13 +195,14 @@ export class RateLimiter implements LeaseOwner {
    */
   applyProviderState(state: ProviderRateLimitState): void {
     const now = this.clock.now();
-    if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
+    const pauseMs = pauseMsOf(state);
+    if (pauseMs !== undefined) {
       const before = this.backend.pausedUntil;
-      this.backend.pauseUntil(now + state.retryAfterMs);
+      this.backend.pauseUntil(now + pauseMs);
       // One 429 is often reported twice (its headers, then its error): a pause that barely extends
       // the one in force is not news.
-      const news = before <= now || now + state.retryAfterMs > before + PAUSE_NEWS_MS;
-      if (news && this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: state.retryAfterMs });
+      const news = before <= now || now + pauseMs > before + PAUSE_NEWS_MS;
+      if (news && this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: pauseMs });
     }
     if (this.shared) {
       this.shared.applyProviderState(state);
@@ -255,9 +256,19 @@ export class RateLimiter implements LeaseOwner {
     };
   }
 
-  private countReconciled(deltaTokens: number): void {
+  /** A reconciliation of `deltaTokens` (real minus estimated; negative: a refund), in the window and the totals. */
+  private countReconciled(deltaTokens: number, now: number): void {
+    this.tokensWindow.add(deltaTokens, now);
     if (deltaTokens < 0) this.counters.tokensRefunded -= deltaTokens;
     else this.counters.tokensDebited += deltaTokens;
+  }
+
+  /** An admission of `tokens`, in the windows and the totals. */
+  private countAdmitted(tokens: number, now: number): void {
+    this.counters.admitted++;
+    this.counters.tokensAdmitted += tokens;
+    this.requestsWindow.add(1, now);
+    this.tokensWindow.add(tokens, now);
   }
 
   private queuedAt(queue: number): number {
@@ -273,15 +284,9 @@ export class RateLimiter implements LeaseOwner {
       maxQueue: this.maxQueue,
       rejection: (dimension, retryAfterMs, reason, requestId, detail) => this.rejection(dimension, retryAfterMs, reason, requestId, detail),
       dimensionName: (index) => this.dimensionName(index),
-      countReconciled: (deltaTokens, now) => {
-        this.tokensWindow.add(deltaTokens, now);
-        this.countReconciled(deltaTokens);
-      },
+      countReconciled: (deltaTokens, now) => this.countReconciled(deltaTokens, now),
       countAdmission: (costs, now, waitedMs) => {
-        this.counters.admitted++;
-        this.counters.tokensAdmitted += costs[1]!;
-        this.requestsWindow.add(1, now);
-        this.tokensWindow.add(costs[1]!, now);
+        this.countAdmitted(costs[1]!, now);
         if (waitedMs > 0) {
           this.counters.waited++;
           this.counters.totalWaitMs += waitedMs;
@@ -305,8 +310,7 @@ export class RateLimiter implements LeaseOwner {
     if (Number.isNaN(actualTokens)) return false;
     const now = this.clock.now();
     this.backend.adjust(deltas, now);
-    this.tokensWindow.add(actualTokens - lease.tokens, now);
-    this.countReconciled(actualTokens - lease.tokens);
+    this.countReconciled(actualTokens - lease.tokens, now);
     return hasRefund(deltas);
   }
 
@@ -338,10 +342,7 @@ export class RateLimiter implements LeaseOwner {
 
   private grant(slot: number, priority: Priority, now: number, waitedMs: number): Lease {
     const costs = this.scratch;
-    this.counters.admitted++;
-    this.counters.tokensAdmitted += costs[1]!;
-    this.requestsWindow.add(1, now);
-    this.tokensWindow.add(costs[1]!, now);
+    this.countAdmitted(costs[1]!, now);
     this.transit?.record(now, this.chargedOf);
     return new Lease(this, slot === NO_SLOT ? -1 : slot, slot === NO_SLOT ? 0 : this.backend.lastSlotGeneration, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs);
   }

@@ -21,6 +21,7 @@ import { CONCURRENCY_INDEX, PAUSE_INDEX, type LimiterSpec } from './limiter-stor
 import type { AcquireOptions, ProviderRateLimitState } from './limiter-types.js';
 import type { Priority } from './priority.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { pauseMsOf } from './provider-state.js';
 import { SharedProviderState } from './shared-provider-state.js';
 import type { SharedAdmitRequest, SharedGrant, SharedLimiterBackend, SharedLimiterState, SharedStorePolicy, StoreFailMode } from './shared-store.js';
 
@@ -136,6 +137,13 @@ export class SharedAdmission implements LeaseOwner {
       return Promise.reject(this.host.rejection(this.host.dimensionName(CONCURRENCY_INDEX), Math.max(0, this.blockedUntil - now), 'queue_full', requestId));
     }
     return new Promise<Lease>((resolve, reject) => {
+      /** Marks the waiter settled (false when it already was) and drops its abort listener. */
+      const settle = (): boolean => {
+        if (waiter.settled) return false;
+        waiter.settled = true;
+        if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);
+        return true;
+      };
       const waiter: SharedWaiter = {
         queue: queueIndex,
         priority,
@@ -150,16 +158,10 @@ export class SharedAdmission implements LeaseOwner {
         settled: false,
         resolve: () => undefined,
         resolveWith: (lease) => {
-          if (waiter.settled) return;
-          waiter.settled = true;
-          if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);
-          resolve(lease);
+          if (settle()) resolve(lease);
         },
         reject: (error) => {
-          if (waiter.settled) return;
-          waiter.settled = true;
-          if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);
-          reject(error);
+          if (settle()) reject(error);
         },
         signal,
         onAbort: undefined,
@@ -196,11 +198,10 @@ export class SharedAdmission implements LeaseOwner {
 
   applyProviderState(state: ProviderRateLimitState): void {
     const now = this.host.clock.now();
-    if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
-      if (now + state.retryAfterMs > this.blockedUntil) {
-        this.blockedUntil = now + state.retryAfterMs;
-        this.blockedOn = PAUSE_INDEX;
-      }
+    const pauseMs = pauseMsOf(state);
+    if (pauseMs !== undefined && now + pauseMs > this.blockedUntil) {
+      this.blockedUntil = now + pauseMs;
+      this.blockedOn = PAUSE_INDEX;
     }
     this.local?.applyProviderState(state);
     if (this.mode === 'shared') this.provider.apply(state, now);
@@ -232,12 +233,13 @@ export class SharedAdmission implements LeaseOwner {
         (error: unknown) => this.storeFailed(error),
       );
     }
-    const local = this.mode === 'local' ? this.local?.stats() : undefined;
+    const localStats = this.local?.stats();
+    const local = this.mode === 'local' ? localStats : undefined;
     const levels = local ? RATE_DIMENSIONS.map((name) => local.remaining[name] ?? NaN) : (this.state?.levels ?? []);
     return {
       levels,
       inFlight: local ? local.concurrentRequests : (this.state?.inFlight ?? this.slots.size),
-      queued: this.queue.size + (this.local?.stats().queued ?? 0),
+      queued: this.queue.size + (localStats?.queued ?? 0),
       pausedForMs: local ? local.pausedForMs : Math.max(0, this.blockedUntil - now),
       expiredLeases: this.backend.expiredSlots,
       status: this.status(),
@@ -269,10 +271,11 @@ export class SharedAdmission implements LeaseOwner {
     let deltas: Float64Array | null = null;
     const actualTokens = usage ? usageDeltas(lease, usage, this.spec.dimensions, this.deltas) : NaN;
     if (!Number.isNaN(actualTokens)) {
-      deltas = Float64Array.from(this.deltas);
       this.host.countReconciled(actualTokens - lease.tokens, this.host.clock.now());
+      // Copied: the scratch buffer is reused before the store call may have read it.
+      if (this.deltas.some((d) => d !== 0)) deltas = Float64Array.from(this.deltas);
     }
-    if (leaseId === null && (deltas === null || deltas.every((d) => d === 0))) return;
+    if (leaseId === null && deltas === null) return;
     if (this.slots.size === 0) this.clearTimer('maintenance');
     const refund = deltas !== null && hasRefund(deltas);
     if (refund) this.blockedUntil = -Infinity;

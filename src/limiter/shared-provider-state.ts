@@ -8,7 +8,7 @@
 import { RATE_DIMENSIONS } from './dimensions.js';
 import type { LimiterSpec } from './limiter-store.js';
 import type { ProviderRateLimitState } from './limiter-types.js';
-import { ProviderStateFollower } from './provider-state.js';
+import { pauseMsOf, ProviderStateFollower } from './provider-state.js';
 import type { SharedLimiterBackend } from './shared-store.js';
 import { TransitLog } from './transit-log.js';
 
@@ -48,9 +48,8 @@ export class SharedProviderState {
   }
 
   apply(state: ProviderRateLimitState, now: number): void {
-    if (state.retryAfterMs !== undefined && state.retryAfterMs > 0 && Number.isFinite(state.retryAfterMs)) {
-      this.backend.pause(state.retryAfterMs).catch(this.onError);
-    }
+    const pauseMs = pauseMsOf(state);
+    if (pauseMs !== undefined) this.backend.pause(pauseMs).catch(this.onError);
     this.follower.apply(state, now);
   }
 }

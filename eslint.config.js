@@ -24,6 +24,20 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard is exposed by the engine (Resilience.dashboardHandler): only `import type` from node:http, no Node globals.
+    files: ['src/dashboard/**', 'src/http/respond.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'path', 'os', 'child_process', 'http', 'net', 'events', 'timers'].map((name) => ({ name, allowTypeImports: true, message: 'The dashboard has no Node-only runtime imports.' })),
+          patterns: [{ group: ['node:*'], allowTypeImports: true, message: 'The dashboard has no Node-only runtime imports.' }],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'The dashboard has no Node-only globals.' }, { name: 'Buffer', message: 'The dashboard has no Node-only globals.' }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -92,4 +92,12 @@ test -f node_modules/llm-resilience/dist/index.d.ts && test -f node_modules/llm-
 echo "type declarations: ok"
 npx --no-install llm-resilience help >/dev/null
 echo "CLI: ok"
+# The installed CLI's simulation, with its report (Chart.js resolved from the installed package).
+npx --no-install llm-resilience simulate --duration 3 --speed 10 --providers openai,anthropic --scenario outage --json --report sim.html >sim.json 2>sim.log || { cat sim.log; exit 1; }
+node -e "
+const r = JSON.parse(require('fs').readFileSync('sim.json', 'utf8'));
+const html = require('fs').readFileSync('sim.html', 'utf8');
+if (r.outcome.unaccounted !== 0 || r.totals.limitViolations !== 0 || !html.includes('Chart.js')) { console.error('simulate smoke failed'); process.exit(1); }
+console.log('CLI simulate + report: ok (' + r.outcome.requests + ' requests)');
+"
 cd "$root"

@@ -9,3 +9,4 @@ export * from './retry/index.js';
 export * from './policy/index.js';
 export * from './providers/index.js';
 export * from './client/index.js';
+export type { DashboardOptions, DashboardRequestHandler, DashboardSnapshot, DashboardSource } from './dashboard/index.js';

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 /**
- * The `llm-resilience` command. Until the simulation lands, `demo` (the default) runs a short,
- * real demonstration of the engine.
+ * The `llm-resilience` command. `simulate` (the default) runs the seeds' alert workload against
+ * the embedded mock providers.
  */
 import { runDemo } from './demo.js';
+import { runSimulateCommand } from './simulate-command.js';
 import { runCheckConfig } from './check-config.js';
 import { runMockCommand } from './mock-command.js';
 
 const USAGE = `Usage: llm-resilience <command>
 
 Commands:
+  simulate [options]
+                  The main job: the seeds' alert workload (50 000 alerts a day) through
+                  UnifiedLLMClient with fallback against embedded mock providers, with incidents
+                  (outage, quota, 429 storm, slow provider), live progress and a summary;
+                  --report file.html, --dashboard, --json (see simulate --help).
   demo [--json]   A short, real run of the engine: rate limits, priorities, a provider outage
                   that opens a circuit, retries with backoff and retry-after (about 10 s).
   mock [--port N] [--config file.json] [--seed N]
@@ -23,8 +29,10 @@ Commands:
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const [command = 'demo', ...rest] = argv;
+  const [command = 'simulate', ...rest] = argv;
   switch (command) {
+    case 'simulate':
+      return runSimulateCommand(rest);
     case 'demo':
       return runDemo({ json: rest.includes('--json') });
     case 'mock':

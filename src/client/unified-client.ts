@@ -14,6 +14,7 @@ import { type Clock, systemClock } from '../core/clock.js';
 import { AllProvidersFailedError, AttemptTimeoutError, ConfigError, type ProviderFailureRecord, StreamInterruptedError } from '../core/errors.js';
 import type { Disposable, EventChannel, ResilienceEvent } from '../core/events.js';
 import { FAILURE_POLICIES } from '../core/failure-kinds.js';
+import { dashboardHandler, type DashboardOptions, type DashboardRequestHandler } from '../dashboard/index.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AttemptContext } from '../policy/attempt-context.js';
 import type { HealthStatus } from '../policy/health.js';
@@ -245,6 +246,14 @@ export class UnifiedLLMClient {
     const quotaExhausted: Partial<Record<ProviderId, number>> = {};
     for (const id of this.providers.keys()) if (this.quota.isExhausted(id)) quotaExhausted[id] = this.quota.remainingMs(id);
     return { ...this.resilience.getStats(), quotaExhausted };
+  }
+
+  /**
+   * The live dashboard of every provider, as a Node request handler (`GET /dashboard`); see
+   * `dashboardHandler` in `llm-resilience/http`. Call its `close()` when done with it.
+   */
+  dashboardHandler(options?: DashboardOptions): DashboardRequestHandler {
+    return dashboardHandler(this, options);
   }
 
   /** Graceful shutdown: waiting requests reject with ShutdownError, new ones are refused. */

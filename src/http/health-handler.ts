@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type HealthSource, readinessOf } from './readiness.js';
-import { sendJson, sendText } from './respond.js';
+import { answeredElsewhere, sendJson, sendText } from './respond.js';
 
 /** What serving metrics needs of a registry: prom-client's `Registry` has it (and prom-client is not imported here). */
 export interface MetricsRegistry {
@@ -28,8 +28,6 @@ export type NextFunction = (error?: unknown) => void;
 
 export type HealthRequestHandler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
 
-const ALLOWED_METHODS = 'GET, HEAD';
-
 /**
  * `/healthz`: 200 while the process serves (liveness: restarting would not help a provider outage);
  * `/readyz`: getHealthStatus() as JSON, 200 when healthy or degraded, 503 when no service can take a
@@ -40,15 +38,7 @@ export function healthHandler(source: HealthSource, options: HealthHandlerOption
   return (req, res, next) => {
     const path = pathOf(req.url);
     const served = path === '/healthz' || path === '/readyz' || (path === '/metrics' && registry !== undefined);
-    if (!served) {
-      if (next) next();
-      else sendJson(req, res, 404, { error: 'not found' });
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendText(req, res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: ALLOWED_METHODS });
-      return;
-    }
+    if (answeredElsewhere(req, res, served, next)) return;
     if (path === '/healthz') {
       sendJson(req, res, 200, { status: 'ok' });
     } else if (path === '/readyz') {

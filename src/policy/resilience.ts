@@ -13,6 +13,7 @@ import { ConfigError, ShutdownError } from '../core/errors.js';
 import { type Disposable, EventChannel, type ResilienceEvent } from '../core/events.js';
 import { type Logger, type LogLevel, logEvent } from '../core/logger.js';
 import { noUnknownKeys } from '../core/validate.js';
+import { dashboardHandler, type DashboardOptions, type DashboardRequestHandler } from '../dashboard/index.js';
 import type { CircuitBreakerStats } from '../breaker/breaker-stats.js';
 import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { RateLimiterStats } from '../limiter/rate-limiter.js';
@@ -138,6 +139,14 @@ export class Resilience {
 
   getHealthStatus(): HealthStatus {
     return healthOf(this.pipelines.values());
+  }
+
+  /**
+   * The live dashboard of every service, as a Node request handler (`GET /dashboard`); see
+   * `dashboardHandler` in `llm-resilience/http`. Call its `close()` when done with it.
+   */
+  dashboardHandler(options?: DashboardOptions): DashboardRequestHandler {
+    return dashboardHandler(this, options);
   }
 
   /**

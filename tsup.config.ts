@@ -10,6 +10,7 @@ export default defineConfig({
     prometheus: 'src/prometheus/index.ts',
     http: 'src/http/index.ts',
     'cli/main': 'src/cli/main.ts',
+    'fleet-worker': 'src/simulate/fleet-worker.ts',
   },
   format: ['esm', 'cjs'],
   // tsup sets `baseUrl` for the declaration build, which TypeScript 6 deprecates.

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { clientOptionsFromConfig } from '../config/to-options.js';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../core/errors.js';
+import { redactSecrets } from '../core/redact.js';
 import { systemClock } from '../core/clock.js';
 import { writeHtmlReport } from '../report/html-report.js';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types.js';
@@ -15,10 +16,11 @@ import { plainView, terminalView, type LiveView } from '../simulate/live-view.js
 import type { SimulationResult } from '../simulate/result.js';
 import { runSimulation, type RunHooks } from '../simulate/runner.js';
 import { loadScenarioFile } from '../simulate/scenario-file.js';
-import { BUILT_IN_SCENARIOS, builtInScenario, describeIncident, type BuiltInScenario, type Scenario } from '../simulate/scenarios.js';
+import { BUILT_IN_SCENARIOS, builtInScenario, describeIncident, formatClock, type BuiltInScenario, type Scenario } from '../simulate/scenarios.js';
 import { MAX_SPEED, type SimulationSettings } from '../simulate/settings.js';
 import { DEFAULT_SIMULATION_PROVIDERS } from '../simulate/sim-providers.js';
 import { summaryTable } from '../simulate/summary-table.js';
+import { runFleet } from '../simulate/fleet.js';
 import { serveDashboard } from './serve-dashboard.js';
 
 export const SIMULATE_USAGE = `Usage: llm-resilience simulate [options]
@@ -38,6 +40,10 @@ Options:
                            (default ${DEFAULT_SIMULATION_PROVIDERS.join(',')}).
   --config <file>          Client limits, breaker and retry from a resilience.yaml.
   --seed <n>               Seed of the workload and the mock (default 1): same seed, same requests.
+  --redis [url]            Run the same across --workers processes whose limits and breakers live
+                           in one Redis (default redis://127.0.0.1:6379). Real time (--speed 1):
+                           the processes share Redis's clock.
+  --workers <n>            Worker processes with --redis (default 3).
   --report <file.html>     Write a self-contained HTML report with charts.
   --dashboard [port]       Serve the live dashboard on 127.0.0.1 while the run lasts.
   --json                   Print one JSON result on stdout instead of the table.
@@ -59,6 +65,7 @@ interface Parsed {
   json: boolean;
   report?: string;
   dashboard?: number;
+  redis?: { redisUrl: string; workers: number };
 }
 
 function number(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean, valid: string): number {
@@ -83,9 +90,21 @@ function parseScenario(raw: string | undefined, providers: readonly ProviderId[]
   throw new ConfigError('--scenario', name, `one of ${BUILT_IN_SCENARIOS.join(', ')}, or a .yaml/.json scenario file`);
 }
 
+/** Options whose value may be left out, and what they mean then. */
+const OPTIONAL_VALUES: Readonly<Record<string, string>> = { '--redis': 'redis://127.0.0.1:6379', '--dashboard': '0' };
+
+/** `--redis` alone (last, or before another option) becomes `--redis=<default>`: parseArgs has no optional values. */
+function withDefaults(args: readonly string[]): string[] {
+  return args.map((arg, index) => {
+    const fallback = OPTIONAL_VALUES[arg];
+    const next = args[index + 1];
+    return fallback !== undefined && (next === undefined || next.startsWith('--')) ? `${arg}=${fallback}` : arg;
+  });
+}
+
 export function parseSimulateArgs(args: readonly string[]): Parsed | 'help' {
   const { values } = parseArgs({
-    args: [...args],
+    args: withDefaults(args),
     strict: true,
     allowPositionals: false,
     options: {
@@ -97,6 +116,8 @@ export function parseSimulateArgs(args: readonly string[]): Parsed | 'help' {
       providers: { type: 'string' },
       config: { type: 'string' },
       seed: { type: 'string' },
+      redis: { type: 'string' },
+      workers: { type: 'string' },
       report: { type: 'string' },
       dashboard: { type: 'string' },
       json: { type: 'boolean' },
@@ -106,7 +127,8 @@ export function parseSimulateArgs(args: readonly string[]): Parsed | 'help' {
   if (values.help) return 'help';
   const providers = parseProviders(values.providers);
   const durationS = number('duration', values.duration, 60, (n) => n >= 1 && n <= 3600, 'a number of seconds from 1 to 3600');
-  const speed = number('speed', values.speed, 10, (n) => n >= 1 && n <= MAX_SPEED, `a factor from 1 to ${MAX_SPEED}`);
+  const fleet = values.redis !== undefined || values.workers !== undefined;
+  const speed = number('speed', values.speed, fleet ? 1 : 10, (n) => n >= 1 && n <= MAX_SPEED, `a factor from 1 to ${MAX_SPEED}`);
   const perDay = number('alerts-per-day', values['alerts-per-day'], 50_000, (n) => n > 0 && n <= 100_000_000, 'a number of alerts per day above 0 and at most 100 000 000');
   const alertsPerDay = values.rate === undefined ? perDay : number('rate', values.rate, 0, (n) => n > 0 && n <= 69_444, 'a number of alerts per minute above 0') * 1440;
   const seed = number('seed', values.seed, 1, (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff, 'an integer from 0 to 4294967295');
@@ -117,6 +139,11 @@ export function parseSimulateArgs(args: readonly string[]): Parsed | 'help' {
     ...(values.report !== undefined ? { report: values.report } : {}),
   };
   if (values.dashboard !== undefined) parsed.dashboard = number('dashboard', values.dashboard, 0, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port from 0 (any) to 65535');
+  if (fleet) {
+    if (speed !== 1) throw new ConfigError('--speed', speed, "1 with --redis: the fleet shares Redis's clock, which runs in real time");
+    const redisUrl = values.redis === undefined || values.redis === '' ? OPTIONAL_VALUES['--redis']! : values.redis;
+    parsed.redis = { redisUrl, workers: number('workers', values.workers, 3, (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'an integer from 1 to 16') };
+  }
   return parsed;
 }
 
@@ -136,7 +163,8 @@ export async function runSimulateCommand(args: readonly string[], io: SimulateIo
   }
   const { settings } = parsed;
   const spanMs = settings.durationMs * settings.speed;
-  err(`Simulating ${settings.scenario.name}: ${settings.providers.join(' → ')}, ${settings.alertsPerDay.toLocaleString('en-US')} alerts/day, seed ${settings.seed}; ${settings.speed === 1 ? 'real time' : `time compressed ${settings.speed}× (${settings.durationMs / 1000} s real = ${Math.round(spanMs / 60_000)} min of provider time)`}\n`);
+  const where = parsed.redis ? `${parsed.redis.workers} processes sharing ${redactSecrets(parsed.redis.redisUrl)}, ` : '';
+  err(`Simulating ${settings.scenario.name}: ${settings.providers.join(' → ')}, ${where}${settings.alertsPerDay.toLocaleString('en-US')} alerts/day, seed ${settings.seed}; ${settings.speed === 1 ? 'real time' : `time compressed ${settings.speed}× (${settings.durationMs / 1000} s real = ${formatClock(spanMs)} of provider time)`}\n`);
   for (const incident of settings.scenario.incidents) err(`  incident ${describeIncident(incident, spanMs)}\n`);
   const interactive = io.interactive ?? process.stderr.isTTY === true;
   const view: LiveView = interactive ? terminalView(err) : plainView(err, 5_000, () => systemClock.now());
@@ -156,7 +184,7 @@ export async function runSimulateCommand(args: readonly string[], io: SimulateIo
   };
   let result: SimulationResult;
   try {
-    result = await runSimulation({ ...settings, signal: controller.signal }, hooks);
+    result = parsed.redis ? await runFleet({ ...settings, signal: controller.signal }, parsed.redis, hooks) : await runSimulation({ ...settings, signal: controller.signal }, hooks);
   } finally {
     process.off('SIGINT', stop);
     view.finish();

@@ -20,16 +20,7 @@ export async function redisStoreFromConfig(config: ResilienceConfig, client?: Re
   if (r.url === undefined) return undefined;
   let own: { disconnect(): void } | undefined;
   if (client === undefined) {
-    let Redis: new (url: string, options: object) => RedisScriptClient & { disconnect(): void; on(event: string, listener: () => void): unknown };
-    try {
-      ({ Redis } = (await import('ioredis')) as unknown as { Redis: typeof Redis });
-    } catch {
-      throw new ConfigError('redis.url', r.url, 'a Redis URL with the ioredis package installed (npm install ioredis), or a client passed in code');
-    }
-    // The offline queue holds the first calls until the connection is up (within the store's timeout).
-    const created = new Redis(r.url, { maxRetriesPerRequest: 1 });
-    // Failures surface as StoreErrors from the store (and in health); no unhandled 'error' events.
-    created.on('error', () => undefined);
+    const created = await connectIoredis(r.url, 'redis.url');
     own = created;
     client = created;
   }
@@ -41,4 +32,21 @@ export async function redisStoreFromConfig(config: ResilienceConfig, client?: Re
     ...(r.local_share !== undefined ? { localShare: r.local_share } : {}),
   });
   return { store, close: () => own?.disconnect() };
+}
+
+/**
+ * An ioredis client for `url` (ioredis is an optional peer: a clear ConfigError naming `field` when
+ * it is not installed). Failures surface as StoreErrors from the store (and in health), never as
+ * unhandled 'error' events; the offline queue holds the first calls until the connection is up.
+ */
+export async function connectIoredis(url: string, field: string): Promise<RedisScriptClient & { disconnect(): void }> {
+  let Redis: new (url: string, options: object) => RedisScriptClient & { disconnect(): void; on(event: string, listener: () => void): unknown };
+  try {
+    ({ Redis } = (await import('ioredis')) as unknown as { Redis: typeof Redis });
+  } catch {
+    throw new ConfigError(field, url, 'a Redis URL with the ioredis package installed (npm install ioredis), or a client passed in code');
+  }
+  const created = new Redis(url, { maxRetriesPerRequest: 1 });
+  created.on('error', () => undefined);
+  return created;
 }

@@ -86,7 +86,8 @@ export const REPORT_SCRIPT = String.raw`
     rows.push(row);
     var state = 'closed';
     var since = 0;
-    data.transitions.filter(function (t) { return t.provider === id; }).forEach(function (t) {
+    // In a fleet, each process has its own view of a shared breaker: the bands show the first one's.
+    data.transitions.filter(function (t) { return t.provider === id && !t.worker; }).forEach(function (t) {
       bands.push({ row: row, from: since, until: Math.max(since, t.atMs), state: state });
       state = t.to;
       since = t.atMs;
@@ -95,7 +96,7 @@ export const REPORT_SCRIPT = String.raw`
   });
   var bandStates = ['incident', 'closed', 'half_open', 'open', 'isolated'];
   var bandColors = { incident: 'rgba(110,118,129,0.45)' };
-  draw(canvasIn('breakers', 'Circuit breaker states (bands) and the injected incidents', 60 + rows.length * 26), {
+  draw(canvasIn('breakers', 'Circuit breaker states (bands) and the injected incidents' + (data.workers > 1 ? ' (breakers as worker 1 saw them)' : ''), 60 + rows.length * 26), {
     type: 'bar',
     data: {
       labels: rows,

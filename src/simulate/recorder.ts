@@ -34,6 +34,8 @@ export interface Transition {
   readonly from: CircuitState;
   readonly to: CircuitState;
   readonly reason: string;
+  /** In a fleet run, the worker process whose breaker changed (each has its own view). */
+  readonly worker?: number;
 }
 
 export interface FailureMark {

@@ -32,7 +32,7 @@ export interface ProviderResult {
   readonly breakerTransitions: number;
   /** Admitted per simulated minute. */
   readonly requestsPerMinute: number;
-  /** The per-minute limit the run used most of, on average over the run (RPM, TPM, ITPM, OTPM). */
+  /** The per-minute limit (RPM, TPM, ITPM, OTPM) the run used most of, as a share of what it allowed over the run (burst + refill). */
   readonly busiestLimit: { readonly limit: string; readonly share: number } | null;
 }
 
@@ -46,7 +46,12 @@ export interface SimulationResult {
   readonly alertsPerDay: number;
   /** Compression factor of the clock; 1 is real time. */
   readonly speed: number;
+  /** Processes that ran the client: 1, or a fleet's workers sharing Redis. */
+  readonly workers: number;
+  /** Simulated time of the arrivals. */
   readonly simulatedMs: number;
+  /** Simulated time until the last call ended (arrivals and drain): per-minute figures are over it. */
+  readonly activeMs: number;
   readonly realMs: number;
   readonly workload: { readonly alerts: number; readonly digest: string; readonly bySeverity: Readonly<Record<string, number>> };
   readonly outcome: {

@@ -14,6 +14,8 @@ import { workloadDigest, type Alert } from './workload.js';
 export interface RunRecord {
   readonly settings: SimulationSettings;
   readonly spanMs: number;
+  /** Simulated time from the start to the last call's end (the span and the drain). */
+  readonly activeMs: number;
   readonly realMs: number;
   readonly alerts: readonly Alert[];
   /** What the client side recorded (one driver, or a fleet's merged). */
@@ -22,6 +24,8 @@ export interface RunRecord {
   readonly ledgers: Readonly<Partial<Record<ProviderId, KeyLedgerReport>>>;
   /** Where the run starts on the mock's timeline (ms since the mock started). */
   readonly ledgerOffsetMs: number;
+  /** Worker processes sharing Redis (fleet runs). */
+  readonly workers?: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -29,7 +33,8 @@ const MINUTE_MS = 60_000;
 export function summarize(run: RunRecord): SimulationResult {
   const { settings, spanMs, record } = run;
   const providers = settings.providers;
-  const minutes = spanMs / MINUTE_MS;
+  // The providers were busy from the start until the last call ended (after the span).
+  const minutes = Math.max(spanMs, run.activeMs) / MINUTE_MS;
   const perProvider: Partial<Record<ProviderId, ProviderResult>> = {};
   for (const id of providers) {
     const ledger = run.ledgers[id]!;
@@ -53,7 +58,7 @@ export function summarize(run: RunRecord): SimulationResult {
       fallbacksFrom: record.fallbacksFrom[id] ?? 0,
       breakerTransitions: record.transitions.filter((t) => t.provider === id).length,
       requestsPerMinute: round1(requestsPerMinute),
-      busiestLimit: busiestLimit(limits, ledger, minutes),
+      busiestLimit: busiestLimit(id, limits, ledger, minutes),
     };
   }
   const results = Object.values(perProvider);
@@ -86,7 +91,9 @@ export function summarize(run: RunRecord): SimulationResult {
     providers,
     alertsPerDay: settings.alertsPerDay,
     speed: settings.speed,
+    workers: run.workers ?? 1,
     simulatedMs: Math.round(spanMs),
+    activeMs: Math.round(Math.max(spanMs, run.activeMs)),
     realMs: Math.round(run.realMs),
     workload: { alerts: run.alerts.length, digest: workloadDigest(run.alerts), bySeverity },
     outcome,
@@ -106,18 +113,21 @@ export function summarize(run: RunRecord): SimulationResult {
   };
 }
 
-/** The per-minute limit with the highest average use over the run. */
-function busiestLimit(limits: MockLimits, ledger: KeyLedgerReport, minutes: number): ProviderResult['busiestLimit'] {
-  const uses: [string, number | undefined, number][] = [
-    ['RPM', limits.requestsPerMinute, ledger.charged.requests],
-    ['TPM', limits.tokensPerMinute, ledger.charged.tokens],
-    ['ITPM', limits.inputTokensPerMinute, ledger.charged.inputTokens],
-    ['OTPM', limits.outputTokensPerMinute, ledger.charged.outputTokens],
+/**
+ * The per-minute limit a provider used most of, as a share of what it allowed over the run: a
+ * bucket's burst (a minute's worth; a second's worth of xAI requests) plus its refill.
+ */
+function busiestLimit(id: ProviderId, limits: MockLimits, ledger: KeyLedgerReport, minutes: number): ProviderResult['busiestLimit'] {
+  const uses: [string, number | undefined, number, number][] = [
+    ['RPM', limits.requestsPerMinute, ledger.charged.requests, id === 'xai' ? 1 / 60 : 1],
+    ['TPM', limits.tokensPerMinute, ledger.charged.tokens, 1],
+    ['ITPM', limits.inputTokensPerMinute, ledger.charged.inputTokens, 1],
+    ['OTPM', limits.outputTokensPerMinute, ledger.charged.outputTokens, 1],
   ];
   let best: ProviderResult['busiestLimit'] = null;
-  for (const [limit, perMinute, used] of uses) {
+  for (const [limit, perMinute, used, burstMinutes] of uses) {
     if (!perMinute) continue;
-    const share = round3(used / minutes / perMinute);
+    const share = round3(used / (perMinute * (minutes + burstMinutes)));
     if (best === null || share > best.share) best = { limit, share };
   }
   return best;

@@ -69,6 +69,8 @@ export class AlertDriver {
   private pumpTimer: TimerHandle | undefined;
   private sampleTimer: TimerHandle | undefined;
   private readonly sampleMs: number;
+  /** No more alerts will be sent: the span is over, or the run was aborted. */
+  private arrivalsOver = false;
   private allSettled: () => void = () => {};
   private readonly drained = new Promise<void>((resolve) => (this.allSettled = resolve));
 
@@ -86,7 +88,6 @@ export class AlertDriver {
     this.runStart = this.o.clock.now();
     this.wallStart = this.o.clock.wallTime();
     this.o.signal?.addEventListener('abort', this.abortAll, { once: true });
-    if (this.o.alerts.length === 0) this.allSettled();
     this.pump();
     this.sampleLoop();
   }
@@ -101,13 +102,12 @@ export class AlertDriver {
     try {
       await waitFor(clock, Math.max(0, this.o.spanMs - this.sinceStart()), signal);
       // The span is over: every alert is due (a timer may fire a fraction of a real ms before the
-      // clock reads its due time, or after another due at the same moment).
-      if (!signal?.aborted) {
-        if (this.pumpTimer !== undefined) clock.clearTimer(this.pumpTimer);
-        this.pumpTimer = undefined;
-        while (this.next < this.o.alerts.length) this.dispatch(this.o.alerts[this.next++]!);
-      }
-      if (this.next < this.o.alerts.length && !signal?.aborted) throw new Error(`simulation: ${this.o.alerts.length - this.next} alerts were not dispatched by the end of the run`);
+      // clock reads its due time, or after another due at the same moment). Aborted: none is sent.
+      if (this.pumpTimer !== undefined) clock.clearTimer(this.pumpTimer);
+      this.pumpTimer = undefined;
+      if (!signal?.aborted) while (this.next < this.o.alerts.length) this.dispatch(this.o.alerts[this.next++]!);
+      this.arrivalsOver = true;
+      this.checkDrained();
       const drainReal = (ALERT_DEADLINE_MS + 40_000) / this.o.speed + DRAIN_GRACE_REAL_MS;
       if (!(await settledWithin(this.drained, realClock, drainReal))) {
         this.abortAll();
@@ -141,6 +141,7 @@ export class AlertDriver {
 
   private pump(): void {
     this.pumpTimer = undefined;
+    if (this.o.signal?.aborted) return;
     const now = this.sinceStart();
     const alerts = this.o.alerts;
     while (this.next < alerts.length && alerts[this.next]!.atMs <= now) this.dispatch(alerts[this.next++]!);
@@ -175,8 +176,12 @@ export class AlertDriver {
       )
       .finally(() => {
         this.aborts.delete(abort);
-        if (this.counts.dispatched === this.o.alerts.length && this.counts.succeeded + this.counts.failed >= this.o.alerts.length) this.allSettled();
+        this.checkDrained();
       });
+  }
+
+  private checkDrained(): void {
+    if (this.arrivalsOver && this.counts.succeeded + this.counts.failed === this.counts.dispatched) this.allSettled();
   }
 }
 

@@ -4,7 +4,7 @@ import type { SimulationSettings } from './settings.js';
 
 export interface WorkerInit {
   readonly type: 'init';
-  readonly settings: Omit<SimulationSettings, 'store' | 'clock' | 'signal'>;
+  readonly settings: Omit<SimulationSettings, 'clock' | 'signal'>;
   readonly worker: number;
   readonly workers: number;
   readonly mockUrl: string;

@@ -64,7 +64,7 @@ export async function runFleet(settings: SimulationSettings, fleet: FleetOptions
   const records: (DriveRecord | undefined)[] = [];
   try {
     const prefix = `llmr-sim-${randomBytes(6).toString('hex')}`;
-    const { store: _store, clock: _clock, signal: _signal, ...plain } = settings;
+    const { clock: _clock, signal: _signal, ...plain } = settings;
     const ready: Promise<void>[] = [];
     const done: Promise<void>[] = [];
     for (let worker = 0; worker < fleet.workers; worker++) {

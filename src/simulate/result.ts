@@ -62,6 +62,8 @@ export interface SimulationResult {
     readonly failedByCause: Readonly<Record<string, number>>;
     /** Alerts answered by another provider than the preferred one. */
     readonly servedByFallback: number;
+    /** Alerts of the run never sent (the run was interrupted): 0 for a whole run. */
+    readonly notSent: number;
     /** requests - succeeded - failed: must be 0 (every request settles exactly once). */
     readonly unaccounted: number;
   };

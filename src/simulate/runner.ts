@@ -18,7 +18,7 @@ export async function runSimulation(settings: SimulationSettings, hooks: RunHook
   const { clock, realClock, mock, alerts, spanMs } = stage;
   let client: UnifiedLLMClient | undefined;
   try {
-    client = new UnifiedLLMClient(simulationClientOptions({ providers: settings.providers, speed: settings.speed, mockUrl: mock.url, clock, ...(settings.client ? { configured: settings.client } : {}), ...(settings.store ? { store: settings.store } : {}) }));
+    client = new UnifiedLLMClient(simulationClientOptions({ providers: settings.providers, speed: settings.speed, mockUrl: mock.url, clock, ...(settings.client ? { configured: settings.client } : {}) }));
     await warmUp(mock.url, clock);
     await hooks.onClient?.(client, mock);
     const driver = new AlertDriver({ client, clock, realClock, speed: settings.speed, alerts, spanMs, providers: settings.providers, ...(settings.signal ? { signal: settings.signal } : {}) });

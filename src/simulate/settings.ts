@@ -2,7 +2,6 @@
 import type { UnifiedLLMClientOptions } from '../client/client-options.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
-import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types.js';
 import type { Scenario } from './scenarios.js';
 
@@ -18,8 +17,6 @@ export interface SimulationSettings {
   readonly providers: readonly ProviderId[];
   /** Client options from a configuration file (limits, breaker, retry); keys and URLs are the mock's. */
   readonly client?: UnifiedLLMClientOptions;
-  /** A shared store (Redis) for the client's limits and breakers. */
-  readonly store?: UnifiedLLMClientOptions['store'] & AnyLimiterStore;
   /** The real clock under the compressed one (tests may pass their own). */
   readonly clock?: Clock;
   readonly signal?: AbortSignal;

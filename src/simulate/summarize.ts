@@ -64,12 +64,13 @@ export function summarize(run: RunRecord): SimulationResult {
   const results = Object.values(perProvider);
   const sum = (f: (p: ProviderResult) => number) => results.reduce((n, p) => n + f(p), 0);
   const outcome = {
-    requests: run.alerts.length,
+    requests: record.counts.dispatched,
+    notSent: run.alerts.length - record.counts.dispatched,
     succeeded: record.counts.succeeded,
     failed: record.counts.failed,
     failedByCause: { ...record.failedByCause },
     servedByFallback: record.servedByFallback,
-    unaccounted: run.alerts.length - record.counts.succeeded - record.counts.failed,
+    unaccounted: record.counts.dispatched - record.counts.succeeded - record.counts.failed,
   };
   const totals = {
     provider429s: sum((p) => p.rateLimited429s),
@@ -168,6 +169,7 @@ function verdict(outcome: SimulationResult['outcome'], totals: SimulationResult[
   const fail = (line: string) => ({ status: 'fail' as VerdictStatus, line: `FAIL: ${line}` });
   if (totals.limitViolations > 0) return fail(`the providers' audits found ${totals.limitViolations} admissions over their limits. ${share}.`);
   if (outcome.unaccounted !== 0) return fail(`${outcome.unaccounted} requests never settled. ${share}.`);
+  if (outcome.notSent > 0) return fail(`interrupted: ${outcome.notSent} of the run's alerts were never sent. ${share}.`);
   const problems: string[] = [];
   if (totals.provider429s > 0) {
     const where = Object.entries(perProvider).filter(([, p]) => p!.rateLimited429s > 0).map(([id, p]) => `${id} ${p!.rateLimited429s}`);

@@ -69,6 +69,8 @@ describe('llm-resilience simulate', () => {
     [['--duration', 'soon'], /--duration.*soon.*seconds/],
     [['--frobnicate'], /frobnicate/],
     [['--scenario', '/nonexistent/s.yaml'], /readable scenario file/],
+    [['--config', '/nonexistent/resilience.yaml'], /nonexistent\/resilience\.yaml.*readable file/],
+    [['--redis', '--workers', '40'], /--workers.*40.*from 1 to 16/],
   ])('exits 2 for %j, naming the option', async (args, message) => {
     const { code, stderr, stdout } = await simulate(args);
     expect(code).toBe(2);

@@ -211,8 +211,9 @@ describe('dashboardHandler: the event stream', () => {
     const first = await stream.nextSnapshot<DashboardSnapshot>();
     const second = await stream.nextSnapshot<DashboardSnapshot>(2_000);
     expect(second.at).toBeGreaterThan(first.at);
-    // A timer never fires early; 1 ms of slack for the clocks' rounding.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(99);
+    // Not at once: after the interval (half of it as the bound: the event loop's cached time can
+    // make a timer look a few ms early under load).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(50);
     stream.close();
     await waitUntil(() => handler.connections === 0, 5_000, 'the stream to be dropped');
     handler.close();

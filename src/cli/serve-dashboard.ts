@@ -2,11 +2,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UnifiedLLMClient } from '../client/unified-client.js';
-import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 
-export async function serveDashboard(client: UnifiedLLMClient, port: number): Promise<{ url: string; close: () => Promise<void> }> {
-  // The run's clock is compressed; the page updates in real time.
-  const handler = client.dashboardHandler({ clock: systemClock, intervalMs: 500, title: 'llm-resilience simulate' });
+/**
+ * On the run's clock, so the page's times agree with its events' (both in simulated time); the
+ * interval is stretched by the speed so the page still updates twice a second of real time.
+ */
+export async function serveDashboard(client: UnifiedLLMClient, port: number, clock: Clock, speed: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const handler = client.dashboardHandler({ clock, intervalMs: 500 * speed, keepAliveMs: 15_000 * speed, title: 'llm-resilience simulate' });
   const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

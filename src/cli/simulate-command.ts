@@ -141,6 +141,7 @@ export function parseSimulateArgs(args: readonly string[]): Parsed | 'help' {
   if (values.dashboard !== undefined) parsed.dashboard = number('dashboard', values.dashboard, 0, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port from 0 (any) to 65535');
   if (fleet) {
     if (speed !== 1) throw new ConfigError('--speed', speed, "1 with --redis: the fleet shares Redis's clock, which runs in real time");
+    if (parsed.dashboard !== undefined) throw new ConfigError('--dashboard', values.dashboard, 'no --dashboard with --redis: each worker process has its own client (mount dashboardHandler in each process of your fleet)');
     const redisUrl = values.redis === undefined || values.redis === '' ? OPTIONAL_VALUES['--redis']! : values.redis;
     parsed.redis = { redisUrl, workers: number('workers', values.workers, 3, (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'an integer from 1 to 16') };
   }
@@ -175,9 +176,9 @@ export async function runSimulateCommand(args: readonly string[], io: SimulateIo
   const hooks: RunHooks = {
     progressIntervalMs: interactive ? 250 : 1_000,
     onProgress: (p) => view.update(p),
-    onClient: async (client) => {
+    onClient: async (client, _mock, clock, speed) => {
       if (parsed.dashboard === undefined) return;
-      const served = await serveDashboard(client, parsed.dashboard);
+      const served = await serveDashboard(client, parsed.dashboard, clock, speed);
       closeDashboard = served.close;
       err(`Dashboard: ${served.url}\n`);
     },

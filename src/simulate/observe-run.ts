@@ -29,7 +29,8 @@ export interface RunHooks {
   /** Real ms between progress calls. Default 250. */
   readonly progressIntervalMs?: number;
   readonly onProgress?: (progress: LiveProgress) => void;
-  readonly onClient?: (client: UnifiedLLMClient, mock: MockServer) => void | Promise<void>;
+  /** With the run's clock (compressed: `speed` times faster than real time). */
+  readonly onClient?: (client: UnifiedLLMClient, mock: MockServer, clock: Clock, speed: number) => void | Promise<void>;
 }
 
 /** The alerts of a run: the same for the same seed, scenario, rate and span. */

@@ -20,7 +20,7 @@ export async function runSimulation(settings: SimulationSettings, hooks: RunHook
   try {
     client = new UnifiedLLMClient(simulationClientOptions({ providers: settings.providers, speed: settings.speed, mockUrl: mock.url, clock, ...(settings.client ? { configured: settings.client } : {}) }));
     await warmUp(mock.url, clock);
-    await hooks.onClient?.(client, mock);
+    await hooks.onClient?.(client, mock, clock, settings.speed);
     const driver = new AlertDriver({ client, clock, realClock, speed: settings.speed, alerts, spanMs, providers: settings.providers, ...(settings.signal ? { signal: settings.signal } : {}) });
     return await observeRun({
       ...stage,

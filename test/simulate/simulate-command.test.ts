@@ -71,6 +71,7 @@ describe('llm-resilience simulate', () => {
     [['--scenario', '/nonexistent/s.yaml'], /readable scenario file/],
     [['--config', '/nonexistent/resilience.yaml'], /nonexistent\/resilience\.yaml.*readable file/],
     [['--redis', '--workers', '40'], /--workers.*40.*from 1 to 16/],
+    [['--redis', '--dashboard'], /--dashboard.*each worker process has its own client/],
   ])('exits 2 for %j, naming the option', async (args, message) => {
     const { code, stderr, stdout } = await simulate(args);
     expect(code).toBe(2);

@@ -32,39 +32,26 @@ export class MetricSet {
    * calls made before the collector was attached, and can never drift from stats().
    */
   scrapedCounter<L extends string>(name: string, help: string, labelNames: readonly L[], fill: (snapshot: SourceSnapshot, emit: Emit<L>) => void): void {
-    const snapshot = this.snapshot;
-    this.track(
-      name,
-      (full) =>
-        new Counter({
-          name: full,
-          help,
-          labelNames,
-          registers: [this.registry],
-          collect() {
-            this.reset();
-            fill(snapshot(), (labels, value) => this.inc(labels, value));
-          },
-        }),
-    );
+    this.scraped(name, (full, collect) => new Counter({ name: full, help, labelNames, registers: [this.registry], collect() { collect(this, (labels, value) => this.inc(labels, value)); } }), fill);
   }
 
   /** A gauge read at scrape time; label sets not emitted in a scrape (a removed service) disappear. */
   scrapedGauge<L extends string>(name: string, help: string, labelNames: readonly L[], fill: (snapshot: SourceSnapshot, emit: Emit<L>) => void): void {
+    this.scraped(name, (full, collect) => new Gauge({ name: full, help, labelNames, registers: [this.registry], collect() { collect(this, (labels, value) => this.set(labels, value)); } }), fill);
+  }
+
+  /** A metric rebuilt at each scrape: cleared, then filled from a fresh snapshot. */
+  private scraped<L extends string>(
+    name: string,
+    create: (full: string, collect: (metric: { reset(): void }, emit: Emit<L>) => void) => unknown,
+    fill: (snapshot: SourceSnapshot, emit: Emit<L>) => void,
+  ): void {
     const snapshot = this.snapshot;
-    this.track(
-      name,
-      (full) =>
-        new Gauge({
-          name: full,
-          help,
-          labelNames,
-          registers: [this.registry],
-          collect() {
-            this.reset();
-            fill(snapshot(), (labels, value) => this.set(labels, value));
-          },
-        }),
+    this.track(name, (full) =>
+      create(full, (metric, emit) => {
+        metric.reset();
+        fill(snapshot(), emit);
+      }),
     );
   }
 

@@ -5,6 +5,7 @@
  * Used in process and by each fleet worker; what it records is plain data (sent over IPC).
  */
 import type { UnifiedLLMClient } from '../client/unified-client.js';
+import { sleep } from '../core/abort.js';
 import { classifyError } from '../core/classify.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { ProviderId } from '../providers/types.js';
@@ -100,7 +101,8 @@ export class AlertDriver {
   async finish(): Promise<DriveRecord> {
     const { clock, realClock, signal } = this.o;
     try {
-      await waitFor(clock, Math.max(0, this.o.spanMs - this.sinceStart()), signal);
+      // The end of the span, or at once when the run is aborted (checked below).
+      await sleep(clock, this.o.spanMs - this.sinceStart(), signal).catch(() => undefined);
       // The span is over: every alert is due (a timer may fire a fraction of a real ms before the
       // clock reads its due time, or after another due at the same moment). Aborted: none is sent.
       if (this.pumpTimer !== undefined) clock.clearTimer(this.pumpTimer);
@@ -183,22 +185,6 @@ export class AlertDriver {
   private checkDrained(): void {
     if (this.arrivalsOver && this.counts.succeeded + this.counts.failed === this.counts.dispatched) this.allSettled();
   }
-}
-
-/** Resolves after `ms` on `clock`, or at once when `signal` aborts. */
-export function waitFor(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = clock.setTimer(() => {
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }, ms);
-    const done = () => {
-      clock.clearTimer(timer);
-      resolve();
-    };
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** True when `promise` settles within `ms` of real time. */

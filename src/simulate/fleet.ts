@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { connectIoredis } from '../redis/redis-from-config.js';
 import type { DriveProgress, DriveRecord } from './alert-driver.js';
@@ -59,77 +60,86 @@ export async function runFleet(settings: SimulationSettings, fleet: FleetOptions
   const entry = workerEntry();
   const stage = await setStage(settings);
   const { mock, spanMs } = stage;
-  const children: ChildProcess[] = [];
-  const latest: DriveProgress[] = [];
-  const records: (DriveRecord | undefined)[] = [];
+  const workers: WorkerLink[] = [];
   try {
     const prefix = `llmr-sim-${randomBytes(6).toString('hex')}`;
     const { clock: _clock, signal: _signal, ...plain } = settings;
-    const ready: Promise<void>[] = [];
-    const done: Promise<void>[] = [];
     for (let worker = 0; worker < fleet.workers; worker++) {
-      const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      children.push(child);
-      let markReady: () => void = () => {};
-      let fail: (error: Error) => void = () => {};
-      let finish: () => void = () => {};
-      ready.push(new Promise<void>((resolve, reject) => ((markReady = resolve), (fail = reject))));
-      done.push(
-        new Promise<void>((resolve, reject) => {
-          finish = resolve;
-          const previous = fail;
-          fail = (error) => {
-            previous(error);
-            reject(error);
-          };
-        }),
-      );
-      child.on('message', (message: FromWorker) => {
-        if (message.type === 'ready') markReady();
-        else if (message.type === 'progress') latest[worker] = message.progress;
-        else if (message.type === 'done') {
-          records[worker] = message.record;
-          finish();
-        } else if (message.type === 'failed') fail(new Error(`simulate --redis: worker ${worker + 1} failed: ${message.message}`));
-      });
-      child.on('exit', (code) => {
-        if (records[worker] === undefined) fail(new Error(`simulate --redis: worker ${worker + 1} exited (code ${code}) before reporting`));
-      });
-      const init: WorkerInit = { type: 'init', settings: plain, worker, workers: fleet.workers, mockUrl: mock.url, redisUrl: fleet.redisUrl, prefix };
-      child.send(init satisfies ToWorker);
+      workers.push(startWorker(entry, { type: 'init', settings: plain, worker, workers: fleet.workers, mockUrl: mock.url, redisUrl: fleet.redisUrl, prefix }));
     }
-    // Unhandled rejections of the done promises are handled by the awaits below; avoid warnings.
-    for (const d of done) d.catch(() => undefined);
-    await withTimeout(Promise.all(ready), READY_TIMEOUT_MS, 'the workers did not get ready');
-    const onAbort = () => children.forEach((child) => child.connected && child.send({ type: 'abort' } satisfies ToWorker));
+    const clock = stage.realClock;
+    await withTimeout(clock, Promise.all(workers.map((w) => w.ready)), READY_TIMEOUT_MS, 'the workers did not get ready');
+    const onAbort = () => workers.forEach(({ child }) => child.connected && child.send({ type: 'abort' } satisfies ToWorker));
     settings.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       return await observeRun({
         ...stage,
         hooks,
         workers: fleet.workers,
-        live: () => mergeProgress(latest.filter(Boolean)),
+        live: () => mergeProgress(workers.flatMap((w) => (w.latest ? [w.latest] : []))),
         drive: async () => {
-          for (const child of children) child.send({ type: 'start' } satisfies ToWorker);
-          await withTimeout(Promise.all(done), spanMs + ALERT_DEADLINE_MS + 60_000, 'the workers did not finish');
-          return mergeRecords(records as DriveRecord[]);
+          for (const { child } of workers) child.send({ type: 'start' } satisfies ToWorker);
+          return mergeRecords(await withTimeout(clock, Promise.all(workers.map((w) => w.done)), spanMs + ALERT_DEADLINE_MS + 60_000, 'the workers did not finish'));
         },
       });
     } finally {
       settings.signal?.removeEventListener('abort', onAbort);
     }
   } finally {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const { child } of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await mock.close();
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** A worker process: ready once it has connected and warmed up, done with its record. */
+interface WorkerLink {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly done: Promise<DriveRecord>;
+  /** Its last progress report. */
+  latest: DriveProgress | undefined;
+}
+
+function startWorker(entry: { path: string; execArgv: string[] }, init: WorkerInit): WorkerLink {
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = deferred<void>();
+  const done = deferred<DriveRecord>();
+  // Rejections are awaited later (ready first, then done); no unhandled-rejection warning meanwhile.
+  done.promise.catch(() => undefined);
+  const link: WorkerLink = { child, ready: ready.promise, done: done.promise, latest: undefined };
+  const fail = (error: Error) => {
+    ready.reject(error);
+    done.reject(error);
+  };
+  let reported = false;
+  child.on('message', (message: FromWorker) => {
+    if (message.type === 'ready') ready.resolve();
+    else if (message.type === 'progress') link.latest = message.progress;
+    else if (message.type === 'done') {
+      reported = true;
+      done.resolve(message.record);
+    } else fail(new Error(`simulate --redis: worker ${init.worker + 1} failed: ${message.message}`));
+  });
+  child.on('exit', (code) => {
+    if (!reported) fail(new Error(`simulate --redis: worker ${init.worker + 1} exited (code ${code}) before reporting`));
+  });
+  child.send(init satisfies ToWorker);
+  return link;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: Error) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+function withTimeout<T>(clock: Clock, promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: TimerHandle | undefined;
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`simulate --redis: ${what} within ${Math.round(ms / 1000)} s`)), ms);
+      timer = clock.setTimer(() => reject(new Error(`simulate --redis: ${what} within ${Math.round(ms / 1000)} s`)), ms);
     }),
-  ]).finally(() => clearTimeout(timer));
+  ]).finally(() => clock.clearTimer(timer));
 }

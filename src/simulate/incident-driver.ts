@@ -28,7 +28,7 @@ export class IncidentDriver {
     private readonly clock: Clock,
     incidents: readonly Incident[],
     private readonly spanMs: number,
-    private readonly providers: readonly ProviderId[],
+    providers: readonly ProviderId[],
   ) {
     this.incidents = incidents.filter((i): i is ProviderIncident => i.kind !== 'burst' && providers.includes(i.provider));
   }
@@ -42,11 +42,6 @@ export class IncidentDriver {
       this.timers.push(this.clock.setTimer(() => this.change(incident, 'start', startedAt), incident.from * this.spanMs));
       if (incident.until < 1) this.timers.push(this.clock.setTimer(() => this.change(incident, 'end', startedAt), incident.until * this.spanMs));
     }
-  }
-
-  /** Incidents aimed at providers outside the run (reported, not played). */
-  skipped(all: readonly Incident[]): Incident[] {
-    return all.filter((i) => i.kind !== 'burst' && !this.providers.includes(i.provider));
   }
 
   stop(): void {

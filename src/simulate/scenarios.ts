@@ -23,8 +23,6 @@ export type Incident = IncidentWindow &
     | { readonly kind: 'burst'; readonly multiplier: number }
   );
 
-export type IncidentKind = Incident['kind'];
-
 export interface Scenario {
   readonly name: string;
   readonly description: string;

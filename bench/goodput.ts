@@ -11,15 +11,16 @@ import { resilientFetch } from '../src/client/resilient-fetch.js';
 import { type MockServer, startMockServer } from '../src/mock/index.js';
 import { createResilience } from '../src/policy/resilience.js';
 import type { Benchmark, BenchmarkOptions, BenchmarkReport } from './benchmark.js';
+import { allowedRequests } from './load/allowance.js';
+import { runCallers } from './load/callers.js';
+import { percentile } from './load/percentile.js';
+import { MAX_TOKENS, MOCK_LATENCY, MOCK_OUTPUT_TOKENS, PROMPT } from './load/workload.js';
 
 const RPM = 120;
 const TPM = 24_000;
 /** A small burst (6 s of rate) so that a short run measures the steady rate, not the first minute's burst. */
 const BURST_SECONDS = 6;
 const CALLERS = 16;
-const MAX_TOKENS = 250;
-/** About 150 prompt tokens by the mock's rule (4 characters a token): ~400 tokens a request with max_tokens. */
-const PROMPT = 'Classify this alert and name the service at fault: disk usage on db-3 crossed 95 percent; '.repeat(7).slice(0, 590);
 
 interface Row {
   subject: string;
@@ -35,45 +36,26 @@ interface Row {
   p99Ms: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function drive(call: () => Promise<unknown>, durationMs: number) {
-  const latencies: number[] = [];
-  let failed = 0;
-  const deadline = performance.now() + durationMs;
-  await Promise.all(
-    Array.from({ length: CALLERS }, async () => {
-      // Bounded: each caller stops at the deadline (and a call in flight is awaited, not cut).
-      while (performance.now() < deadline) {
-        const started = performance.now();
-        try {
-          await call();
-          latencies.push(performance.now() - started);
-        } catch {
-          failed++;
-        }
-      }
-    }),
-  );
-  return { latencies: latencies.sort((a, b) => a - b), failed };
-}
-
 async function measure(mock: MockServer, subject: string, key: string, call: () => Promise<unknown>, durationMs: number): Promise<Row> {
-  const started = performance.now();
-  const { latencies, failed } = await drive(call, durationMs);
-  const elapsedMin = (performance.now() - started) / 60_000;
+  // A call in flight at the deadline is awaited, not cut.
+  const { latencies, failed, elapsedMs } = await runCallers({ callers: CALLERS, durationMs, call: () => call() });
+  const elapsedMin = elapsedMs / 60_000;
   const ledger = mock.ledger(key);
   const tokensPerRequest = ledger.admitted > 0 ? ledger.charged.tokens / ledger.admitted : 400;
-  const burstMin = BURST_SECONDS / 60;
+  const burst = (perMinute: number) => (perMinute / 60) * BURST_SECONDS;
+  const allowed = allowedRequests(
+    [
+      { limit: RPM, burst: burst(RPM), perRequest: 1 },
+      { limit: TPM, burst: burst(TPM), perRequest: tokensPerRequest },
+    ],
+    elapsedMs,
+  );
   return {
     subject,
     completed: latencies.length,
     failed,
     completedPerMinute: latencies.length / elapsedMin,
-    allowedPerMinute: (Math.min(RPM, TPM / tokensPerRequest) * (elapsedMin + burstMin)) / elapsedMin,
+    allowedPerMinute: allowed / elapsedMin,
     server429s: ledger.rejectedTotal,
     violations: ledger.violations,
     p50Ms: percentile(latencies, 50),
@@ -88,10 +70,9 @@ export const goodput: Benchmark = {
   async run(options: BenchmarkOptions): Promise<BenchmarkReport> {
     const durationMs = (options.rounds ?? 30) * 1000;
     const limits = { requestsPerMinute: RPM, tokensPerMinute: TPM, burst: { requests: (RPM / 60) * BURST_SECONDS, tokens: (TPM / 60) * BURST_SECONDS } };
-    const latency = { timeToFirstTokenMs: { kind: 'uniform' as const, minMs: 150, maxMs: 450 } };
     const mock = await startMockServer({
       seed: 5,
-      keys: Object.fromEntries(['sdk', 'p-queue', 'resilient'].map((name) => [`sk-goodput-${name}`, { provider: 'openai' as const, limits, latency, outputTokens: { min: 40, max: MAX_TOKENS } }])),
+      keys: Object.fromEntries(['sdk', 'p-queue', 'resilient'].map((name) => [`sk-goodput-${name}`, { provider: 'openai' as const, limits, latency: MOCK_LATENCY, outputTokens: MOCK_OUTPUT_TOKENS }])),
     });
     const request = { model: 'gpt-4o-mini', max_tokens: MAX_TOKENS, messages: [{ role: 'user' as const, content: PROMPT }] };
     const rows: Row[] = [];

@@ -5,12 +5,13 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { accuracy } from './accuracy/index.js';
 import type { Benchmark, BenchmarkReport } from './benchmark.js';
 import { engineOverhead } from './engine-overhead.js';
 import { goodput } from './goodput.js';
 import { redisBenchmark } from './redis-store.js';
 
-const BENCHMARKS: readonly Benchmark[] = [engineOverhead, goodput, redisBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [engineOverhead, goodput, redisBenchmark, accuracy];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -4,6 +4,7 @@
  * common start time, runs its callers until the deadline, and sends back every admission's time.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runForkedWorker, sendToParent } from '../load/forked-worker.js';
 import { openDriver } from './fleet-drivers.js';
 import { FLEET_LIMITERS, type FleetLimiter, type FleetPlan } from './fleet-config.js';
 import { type FromWorker, type ToWorker, wallNow } from './fleet-protocol.js';
@@ -11,12 +12,7 @@ import { type FromWorker, type ToWorker, wallNow } from './fleet-protocol.js';
 /** However the run goes, this process is gone this long after its deadline. */
 const EXIT_GRACE_MS = 15_000;
 
-function send(message: FromWorker): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send || !process.connected) return resolve();
-    process.send(message, undefined, {}, () => resolve());
-  });
-}
+const send = (message: FromWorker): Promise<void> => sendToParent(message);
 
 function nextStart(): Promise<Extract<ToWorker, { type: 'start' }>> {
   return new Promise((resolve) => {
@@ -57,21 +53,5 @@ async function main(): Promise<void> {
   await send({ type: 'done', admissions, windowEnds, failures: driver.failures, firstFailure: driver.firstFailure });
 }
 
-let reported = false;
-// The parent gone before we reported (killed, or it gave up on us): nothing left to report to.
-process.on('disconnect', () => {
-  if (!reported) process.exit(4);
-});
-
-main().then(
-  () => {
-    reported = true;
-    process.disconnect?.();
-  },
-  async (error: unknown) => {
-    await send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    reported = true;
-    process.exitCode = 1;
-    process.disconnect?.();
-  },
-);
+// A failure is reported to the parent; a parent gone before the report (killed, or it gave up on us) ends this process.
+runForkedWorker(main);

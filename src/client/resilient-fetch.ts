@@ -20,7 +20,7 @@ import { readHeader } from '../core/retry-after.js';
 import type { Priority } from '../limiter/priority.js';
 import { getDefaultResilience } from '../policy/default-registry.js';
 import type { Resilience } from '../policy/resilience.js';
-import { type AccountingModel, admissionCharge, estimateInputTokens, keptCharge } from '../providers/accounting.js';
+import { type AccountingModel, admissionCharge, estimateInputTokens, keptCharge, withLearnedCharge } from '../providers/accounting.js';
 import type { WireAdapter } from '../providers/adapters/adapter.js';
 import { PROVIDER_SPECS, type ProviderSpec } from '../providers/provider-specs.js';
 import { parseRateLimitHeaders } from '../providers/rate-limit-headers.js';
@@ -66,7 +66,11 @@ export function resilientFetch(options: ResilientFetchOptions): typeof fetch {
   return async function fetchThroughPipeline(input: FetchInput, init?: RequestInit): Promise<Response> {
     const request = await normalize(input, init);
     const spec = PROVIDER_SPECS[options.provider ?? providerOf(options.service, request.url)];
-    const accounting = { ...spec.accounting, ...options.accounting };
+    const resilience = options.resilience ?? getDefaultResilience();
+    // A service configured without limits learns them from the provider's headers.
+    const pipeline = resilience.pipeline(options.service);
+    pipeline.learnLimitsWhenUnconfigured();
+    const accounting = withLearnedCharge({ ...spec.accounting, ...options.accounting }, options.accounting?.charge !== undefined, pipeline.limiter?.chargeRule);
     const body = parseJson(request.body);
     const messages = messagesOf(body);
     const maxTokens = maxTokensOf(body) ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
@@ -77,7 +81,6 @@ export function resilientFetch(options: ResilientFetchOptions): typeof fetch {
       warnedAboutSdkRetries = true;
       warn(`llm-resilience: the SDK is retrying under resilientFetch('${options.service}') (x-stainless-retry-count=${sdkRetry}); set maxRetries: 0 on the SDK, or attempts multiply`);
     }
-    const resilience = options.resilience ?? getDefaultResilience();
     let handedOver = false;
     return new Promise<Response>((resolve, reject) => {
       resilience

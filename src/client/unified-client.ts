@@ -15,13 +15,14 @@ import { AllProvidersFailedError, AttemptTimeoutError, ConfigError, type Provide
 import type { Disposable, EventChannel, ResilienceEvent } from '../core/events.js';
 import { FAILURE_POLICIES } from '../core/failure-kinds.js';
 import { dashboardHandler, type DashboardOptions, type DashboardRequestHandler } from '../dashboard/index.js';
+import { RATE_DIMENSIONS } from '../limiter/dimensions.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AttemptContext } from '../policy/attempt-context.js';
 import type { HealthStatus } from '../policy/health.js';
 import type { CallInstrumentation } from '../policy/instrumentation.js';
 import { createResilience, type Resilience, type ResilienceStats } from '../policy/resilience.js';
 import type { ServiceOptions } from '../policy/service-options.js';
-import { type AccountingModel, admissionCharge, estimateInputTokens, keptCharge } from '../providers/accounting.js';
+import { type AccountingModel, admissionCharge, estimateInputTokens, keptCharge, withLearnedCharge } from '../providers/accounting.js';
 import type { CallSettings } from '../providers/adapters/adapter.js';
 import { completeChat } from '../providers/chat-call.js';
 import { streamChat, type StreamTimeouts } from '../providers/chat-stream.js';
@@ -63,11 +64,15 @@ interface ConfiguredProvider {
   model: string;
   maxTokens: number;
   accounting: AccountingModel;
+  /** The charge rule was configured: used as given, never learned. */
+  chargeConfigured: boolean;
 }
 
 /** Network and client overhead between our admission and the provider's, charged up front (see RateLimiterOptions). */
 const DEFAULT_PROVIDER_DELAY_MS = 100;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+/** Requests in flight before the first response when limits are configured (they may be too high). */
+const TOLD_INITIAL_CONCURRENCY = 4;
 
 export class UnifiedLLMClient {
   /** The pipelines behind the client: one service per provider. */
@@ -103,6 +108,7 @@ export class UnifiedLLMClient {
         model: own.model ?? spec.defaultModel,
         maxTokens: own.maxTokens ?? spec.defaultMaxTokens,
         accounting: { ...spec.accounting, ...own.accounting },
+        chargeConfigured: own.accounting?.charge !== undefined,
       };
       // Not enumerable: console.log(client) and util.inspect must not print the key.
       Object.defineProperty(configured, 'apiKey', { enumerable: false });
@@ -292,9 +298,10 @@ export class UnifiedLLMClient {
   private prepare(candidate: Candidate, options: ChatOptions) {
     const configured = this.providers.get(candidate.provider)!;
     const maxTokens = options.maxTokens ?? configured.maxTokens;
-    const estimatedInput = estimateInputTokens(options.messages, configured.accounting);
+    const accounting = withLearnedCharge(configured.accounting, configured.chargeConfigured, this.resilience.pipeline(candidate.provider).limiter?.chargeRule);
+    const estimatedInput = estimateInputTokens(options.messages, accounting);
     const settings: CallSettings = { request: options, model: candidate.model, maxTokens, stream: false, apiKey: configured.apiKey, baseURL: configured.baseURL };
-    return { spec: configured.spec, settings, accounting: configured.accounting, estimatedInput, charge: admissionCharge(configured.accounting, estimatedInput, maxTokens) };
+    return { spec: configured.spec, settings, accounting, estimatedInput, charge: admissionCharge(accounting, estimatedInput, maxTokens) };
   }
 
   private executeOptions(call: ReturnType<UnifiedLLMClient['prepare']>, options: ChatOptions, deadlineAt: number) {
@@ -360,10 +367,21 @@ function fallbackFrom(preferred: ProviderId | undefined, served: ProviderId): Pr
 }
 
 function serviceOptions(spec: ProviderSpec, own: ProviderOptions, options: UnifiedLLMClientOptions): ServiceOptions {
-  const limits = own.rateLimit ?? {
-    ...spec.defaultLimits,
-    ...(spec.requestBurstSeconds ? { burst: { requestsPerMinute: Math.max(1, (spec.defaultLimits.requestsPerMinute * spec.requestBurstSeconds) / 60) } } : {}),
-  };
+  // The provider's defaults are only a start: its headers replace them (a configured limit stays a
+  // ceiling). Until the provider's first response has told its limits, one request at a time goes
+  // out when none are configured, a few when some are (they may be wrong): careful, not blind.
+  const told = own.rateLimit ? RATE_DIMENSIONS.some((name) => own.rateLimit !== false && own.rateLimit?.[name] !== undefined) : false;
+  const limits =
+    own.rateLimit === false
+      ? false
+      : {
+          initialLimits: spec.defaultLimits,
+          initialConcurrency: told ? TOLD_INITIAL_CONCURRENCY : 1,
+          // Providers that send no rate-limit headers: the concurrency follows their latency.
+          adaptiveConcurrency: 'auto' as const,
+          ...(spec.requestBurstSeconds ? { burst: { requestsPerMinute: Math.max(1, (spec.defaultLimits.requestsPerMinute * spec.requestBurstSeconds) / 60) } } : {}),
+          ...own.rateLimit,
+        };
   const retry = own.retry ?? (options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {});
   return {
     rateLimit: options.enableRateLimiting === false || limits === false ? false : { providerDelayMs: DEFAULT_PROVIDER_DELAY_MS, ...limits },

@@ -41,6 +41,11 @@ const providerLimits = z.strictObject({
   max_tokens_per_day: positive.optional().describe('Tokens per day'),
   max_concurrent_requests: positiveInt.optional().describe('Requests in flight at once'),
   max_wait_seconds: z.number().min(0).finite().optional().describe('Longest a request waits for admission'),
+  max_pause_seconds: seconds.optional().describe("Longest pause a provider's retry-after may impose (default 60); longer, other providers serve meanwhile"),
+  charge: z
+    .enum(['input+max_tokens', 'max(input,max_tokens)', 'input'])
+    .optional()
+    .describe('How the provider charges tokens per minute at admission (default: the sum, until its headers show it charges less)'),
 });
 
 const providerShape = Object.fromEntries(PROVIDER_IDS.map((id) => [id, providerLimits.optional()])) as Record<(typeof PROVIDER_IDS)[number], z.ZodOptional<typeof providerLimits>>;

@@ -26,15 +26,17 @@ export function retryFromConfig(config: ResilienceConfig): ServiceRetryOptions {
 }
 
 /**
- * A provider's limits: what the configuration sets over the provider's defaults (the seeds'
- * conservative tier); undefined when the configuration says nothing of the provider.
+ * A provider's limits: what the configuration sets (each an upper bound the provider's headers may
+ * lower), over the provider's defaults (the seeds' conservative tier, only a start the headers
+ * replace); undefined when the configuration says nothing of the provider.
  */
 export function limitsFromConfig(id: ProviderId, limits: ProviderLimitsConfig | undefined): Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> | undefined {
   if (limits === undefined) return undefined;
   const spec = PROVIDER_SPECS[id];
+  const out: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> = { initialLimits: spec.defaultLimits };
   const rpm = limits.max_requests_per_minute ?? spec.defaultLimits.requestsPerMinute;
-  const out: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> = { ...spec.defaultLimits, requestsPerMinute: rpm };
   if (spec.requestBurstSeconds) out.burst = { requestsPerMinute: Math.max(1, (rpm * spec.requestBurstSeconds) / 60) };
+  if (limits.max_requests_per_minute !== undefined) out.requestsPerMinute = limits.max_requests_per_minute;
   if (limits.max_tokens_per_minute !== undefined) out.tokensPerMinute = limits.max_tokens_per_minute;
   if (limits.max_input_tokens_per_minute !== undefined) out.inputTokensPerMinute = limits.max_input_tokens_per_minute;
   if (limits.max_output_tokens_per_minute !== undefined) out.outputTokensPerMinute = limits.max_output_tokens_per_minute;
@@ -42,6 +44,7 @@ export function limitsFromConfig(id: ProviderId, limits: ProviderLimitsConfig | 
   if (limits.max_tokens_per_day !== undefined) out.tokensPerDay = limits.max_tokens_per_day;
   if (limits.max_concurrent_requests !== undefined) out.maxConcurrent = limits.max_concurrent_requests;
   if (limits.max_wait_seconds !== undefined) out.maxWaitMs = limits.max_wait_seconds * MS;
+  if (limits.max_pause_seconds !== undefined) out.maxPauseMs = limits.max_pause_seconds * MS;
   return out;
 }
 
@@ -52,7 +55,14 @@ export function clientOptionsFromConfig(config: ResilienceConfig): UnifiedLLMCli
   const providers: Partial<Record<ProviderId, ProviderOptions>> = {};
   for (const id of PROVIDER_IDS) {
     const rateLimit = limitsFromConfig(id, config.rate_limiting[id]);
-    providers[id] = { ...(rateLimit ? { rateLimit } : {}), circuitBreaker: breaker, retry, timeoutMs: config.resilience.attempt_timeout_seconds * MS };
+    const charge = config.rate_limiting[id]?.charge;
+    providers[id] = {
+      ...(rateLimit ? { rateLimit } : {}),
+      ...(charge ? { accounting: { charge } } : {}),
+      circuitBreaker: breaker,
+      retry,
+      timeoutMs: config.resilience.attempt_timeout_seconds * MS,
+    };
   }
   return {
     providers,

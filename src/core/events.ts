@@ -81,7 +81,8 @@ export type ResilienceEvent =
       requestId?: string;
     }
   | { type: 'rate_limit_rejected'; service: string; at: number; dimension: string; reason: string; retryAfterMs: number; requestId?: string }
-  | { type: 'provider_pause'; service: string; at: number; retryAfterMs: number }
+  /** A retry-after paused the provider for `retryAfterMs`; `requestedMs` when it asked for longer than maxPauseMs. */
+  | { type: 'provider_pause'; service: string; at: number; retryAfterMs: number; requestedMs?: number }
   | {
       type: 'store_unavailable';
       service: string;

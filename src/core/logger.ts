@@ -56,7 +56,13 @@ function describeEvent(event: ResilienceEvent): { level: LogLevel; message: stri
     case 'fallback':
       return { level: 'warn', message: `🔀 Falling back from '${event.service}' to '${event.to}' (${event.kind})${id}` };
     case 'provider_pause':
-      return { level: 'warn', message: `⏸️ ${event.service} asked to pause for ${seconds(event.retryAfterMs)} (retry-after): holding every request` };
+      return {
+        level: 'warn',
+        message:
+          event.requestedMs === undefined
+            ? `⏸️ ${event.service} asked to pause for ${seconds(event.retryAfterMs)} (retry-after): holding every request`
+            : `⏸️ ${event.service} asked to pause for ${seconds(event.requestedMs)} (retry-after): holding every request for ${seconds(event.retryAfterMs)} (maxPauseMs), other providers serve meanwhile`,
+      };
     case 'store_unavailable': {
       const fallback =
         event.component === 'circuitBreaker'

@@ -1,5 +1,7 @@
 export { RateLimiter, type AcquireOptions, type ProviderRateLimitState, type RateLimiterStats } from './rate-limiter.js';
-export { Lease, type Usage } from './lease.js';
+export { Lease, type CallOutcome, type Usage } from './lease.js';
+export { AdaptiveConcurrency, ADAPTIVE_CONCURRENCY_DEFAULTS, type AdaptiveAlgorithm, type AdaptiveConcurrencyOptions, type AdaptiveConcurrencyStats, type SampleOutcome } from './adaptive-concurrency.js';
+export type { LimitSource } from './limit-table.js';
 export { LIMITER_DEFAULTS, type RateLimiterOptions } from './limiter-options.js';
 export { MemoryLimiterStore } from './memory-store.js';
 export type { LimiterStore, LimiterBackend, LimiterSpec, DimensionSpec } from './limiter-store.js';

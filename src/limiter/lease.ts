@@ -9,13 +9,32 @@ export interface Usage {
   outputTokens?: number;
 }
 
+/**
+ * How the call went, for a limiter that learns its concurrency from latency: `dropped` when the
+ * provider was overloaded (timeout, 429, 5xx), `ignored` when the call says nothing about it (the
+ * caller's abort, a client error).
+ */
+export type CallOutcome = 'success' | 'dropped' | 'ignored';
+
 /** What a lease needs from its limiter; kept narrow so a lease cannot reach anything else. */
 export interface LeaseOwner {
-  releaseLease(lease: Lease, usage: Usage | undefined): void;
+  releaseLease(lease: Lease, usage: Usage | undefined, outcome?: CallOutcome): void;
 }
 
 export class Lease {
   /** @internal */ released = false;
+  /**
+   * @internal What had been charged per minute dimension (requests, tokens, input, output) up to
+   * the provider delay before this admission: what the provider's figure on this request's
+   * response may lack is everything charged since. Only kept while a limiter learns from headers.
+   */
+  transitBase: Float64Array | undefined = undefined;
+  /** @internal Requests in flight right after this admission (this one included). */
+  inFlightAtStart = 0;
+  /** @internal Admission number, for learning the provider's charge rule (0: not numbered). */
+  seq = 0;
+  /** @internal Dimensions (bit per index) the provider's headers on this request's response set the level of. */
+  headerSynced = 0;
 
   /** @internal */
   constructor(
@@ -36,11 +55,12 @@ export class Lease {
   /**
    * Frees the concurrency slot and reconciles the estimate with the real `usage` (a refund or a
    * debit). Without `usage`, the estimate stands: a failed attempt still counts, as providers
-   * count failed requests. Releasing twice is harmless.
+   * count failed requests. `outcome` feeds a concurrency learned from latency. Releasing twice
+   * is harmless.
    */
-  release(usage?: Usage): void {
+  release(usage?: Usage, outcome?: CallOutcome): void {
     if (this.released) return;
     this.released = true;
-    this.owner.releaseLease(this, usage);
+    this.owner.releaseLease(this, usage, outcome);
   }
 }

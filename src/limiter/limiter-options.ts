@@ -3,6 +3,8 @@ import type { Clock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
 import { integerAtLeast, noUnknownKeys, nonNegativeNumber, positiveNumber } from '../core/validate.js';
 import { DIMENSION_PERIOD_MS, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
+import type { AdaptiveConcurrencyOptions } from './adaptive-concurrency.js';
+import type { LimitSource } from './limit-table.js';
 import type { DimensionSpec, LimiterSpec } from './limiter-store.js';
 import type { AnyLimiterStore } from './shared-store.js';
 
@@ -25,6 +27,35 @@ export interface RateLimiterOptions {
    * per-second caps, e.g. xAI: `burst: { requestsPerMinute: rpm / 60 }`.
    */
   burst?: Partial<Record<RateDimension, number>>;
+  /**
+   * Starting limits the provider's headers replace, up or down (the client's built-in per-provider
+   * defaults). A limit set directly (`requestsPerMinute`...) is an upper bound the headers may only lower.
+   */
+  initialLimits?: Partial<Record<RateDimension, number>>;
+  /**
+   * Learn from the provider's headers the limits of dimensions nobody configured (e.g. tokens per
+   * minute from `x-ratelimit-limit-tokens`). Default true.
+   */
+  learnLimits?: boolean;
+  /** Burst of a learned per-minute limit, in seconds of its rate. Default 60 (a minute's worth, as OpenAI's and Anthropic's buckets hold). */
+  learnedBurstSeconds?: number;
+  /**
+   * Until the first response from the provider has been seen, at most this many requests in
+   * flight: careful rather than blind while the limits are unknown. Default: no such phase.
+   */
+  initialConcurrency?: number;
+  /**
+   * A concurrency limit learned from latency (adaptive-concurrency.ts), for providers that send no
+   * rate-limit headers (DeepSeek holds requests over capacity; vLLM, Ollama queue silently):
+   * `true` or options to use it, `'auto'` to use it once the first response shows no rate-limit
+   * headers. Default false. Release leases with their outcome to feed it.
+   */
+  adaptiveConcurrency?: boolean | 'auto' | AdaptiveConcurrencyOptions;
+  /**
+   * Longest pause a provider's retry-after may impose (a 429 asking for a day pauses this long,
+   * and the router treats the provider as unavailable meanwhile). Default 60 000.
+   */
+  maxPauseMs?: number;
   /** Longest a request may wait for admission before RateLimitExceededError. Default 15 000. */
   maxWaitMs?: number;
   /** Most requests that may wait at once; past it, reject at once. Default 10 000. */
@@ -47,17 +78,44 @@ export interface RateLimiterOptions {
 
 export const LIMITER_DEFAULTS = {
   maxWaitMs: 15_000,
+  maxPauseMs: 60_000,
+  learnedBurstSeconds: 60,
   maxQueue: 10_000,
   leaseTimeoutMs: 600_000,
 } as const;
 
-const KNOWN_OPTIONS = [...RATE_DIMENSIONS, 'name', 'maxConcurrent', 'burst', 'maxWaitMs', 'maxQueue', 'leaseTimeoutMs', 'providerDelayMs', 'clock', 'store', 'key'];
+const KNOWN_OPTIONS = [
+  ...RATE_DIMENSIONS,
+  'name',
+  'maxConcurrent',
+  'burst',
+  'initialLimits',
+  'learnLimits',
+  'learnedBurstSeconds',
+  'initialConcurrency',
+  'adaptiveConcurrency',
+  'maxPauseMs',
+  'maxWaitMs',
+  'maxQueue',
+  'leaseTimeoutMs',
+  'providerDelayMs',
+  'clock',
+  'store',
+  'key',
+];
 
 export interface ResolvedLimiterOptions {
   readonly name: string;
   readonly spec: LimiterSpec;
+  /** Per entry of spec.dimensions: configured (an upper bound) or initial (replaced by the headers). */
+  readonly sources: readonly LimitSource[];
   readonly maxWaitMs: number;
   readonly maxQueue: number;
+  readonly maxPauseMs: number;
+  readonly learnLimits: boolean;
+  readonly learnedBurstSeconds: number;
+  /** Concurrency until the first response (Infinity: no careful phase). */
+  readonly initialConcurrency: number;
 }
 
 /** Validates options and derives the store spec. Throws ConfigError naming the first bad option. */
@@ -65,16 +123,26 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
   if (options === null || typeof options !== 'object') throw new ConfigError(path, options, 'an object of RateLimiter options');
   noUnknownKeys(path, options, KNOWN_OPTIONS);
   if (options.burst !== undefined) noUnknownKeys(`${path}.burst`, options.burst, RATE_DIMENSIONS);
+  if (options.initialLimits !== undefined) {
+    if (options.initialLimits === null || typeof options.initialLimits !== 'object') throw new ConfigError(`${path}.initialLimits`, options.initialLimits, 'an object of limits by dimension');
+    noUnknownKeys(`${path}.initialLimits`, options.initialLimits, RATE_DIMENSIONS);
+  }
   const dimensions: DimensionSpec[] = [];
+  const sources: LimitSource[] = [];
   RATE_DIMENSIONS.forEach((name, index) => {
-    const value = options[name];
+    const configured = options[name];
+    const initial = options.initialLimits?.[name];
+    const value = configured ?? initial;
     if (value === undefined) return;
-    const limit = positiveNumber(`${path}.${name}`, value);
+    const limit = positiveNumber(configured !== undefined ? `${path}.${name}` : `${path}.initialLimits.${name}`, value);
+    // A configured limit below the initial one wins; the initial one is only a guess.
     const burstValue = options.burst?.[name];
     const burst = burstValue === undefined ? limit : positiveNumber(`${path}.burst.${name}`, burstValue);
     if (name.startsWith('requests') && burst < 1) throw new ConfigError(`${path}.burst.${name}`, burstValue, 'at least 1 request');
     dimensions.push({ index, name, limit, burst, intervalMs: DIMENSION_PERIOD_MS[name] / limit });
+    sources.push(configured !== undefined ? 'configured' : 'initial');
   });
+  if (options.learnLimits !== undefined && typeof options.learnLimits !== 'boolean') throw new ConfigError(`${path}.learnLimits`, options.learnLimits, 'true or false');
   const maxConcurrent =
     options.maxConcurrent === undefined ? Infinity : integerAtLeast(`${path}.maxConcurrent`, options.maxConcurrent, 1, { allowInfinity: true });
   return {
@@ -85,8 +153,14 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
       leaseTimeoutMs: positiveNumber(`${path}.leaseTimeoutMs`, options.leaseTimeoutMs ?? LIMITER_DEFAULTS.leaseTimeoutMs),
       providerDelayMs: nonNegativeNumber(`${path}.providerDelayMs`, options.providerDelayMs ?? 0),
     },
+    sources,
     maxWaitMs: nonNegativeWait(`${path}.maxWaitMs`, options.maxWaitMs ?? LIMITER_DEFAULTS.maxWaitMs),
     maxQueue: integerAtLeast(`${path}.maxQueue`, options.maxQueue ?? LIMITER_DEFAULTS.maxQueue, 0, { allowInfinity: true }),
+    maxPauseMs: positiveNumber(`${path}.maxPauseMs`, options.maxPauseMs ?? LIMITER_DEFAULTS.maxPauseMs, { allowInfinity: true }),
+    learnLimits: options.learnLimits ?? true,
+    learnedBurstSeconds: positiveNumber(`${path}.learnedBurstSeconds`, options.learnedBurstSeconds ?? LIMITER_DEFAULTS.learnedBurstSeconds),
+    initialConcurrency:
+      options.initialConcurrency === undefined ? Infinity : integerAtLeast(`${path}.initialConcurrency`, options.initialConcurrency, 1, { allowInfinity: true }),
   };
 }
 

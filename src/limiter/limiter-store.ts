@@ -61,10 +61,17 @@ export interface LimiterBackend {
   setLevel(dimension: number, units: number, now: number): void;
   /** Total units ever charged in a dimension (to tell what the provider has not seen yet). */
   charged(dimension: number): number;
-  /** Lowers a dimension's limit (the provider reports a lower one than configured). */
+  /**
+   * Sets a dimension's limit (per period) and burst, keeping the units available now (capped by
+   * the new burst); a dimension not enforced yet starts enforced with a full bucket.
+   */
   setLimit(dimension: number, limit: number, burst: number, now: number): void;
-  /** Pauses admission (except forced) until `until` on the limiter's clock. */
+  /** Changes the concurrency cap (Infinity: none); slots held stay held. */
+  setMaxConcurrent(maxConcurrent: number): void;
+  /** Pauses admission (except forced) until `until` on the limiter's clock; never shortens a longer pause. */
   pauseUntil(until: number): void;
+  /** Ends any pause at once. */
+  clearPause(): void;
   readonly pausedUntil: number;
   readonly inFlight: number;
   /** Slots reclaimed because their lease timed out. */

@@ -1,6 +1,9 @@
 /** The shapes the rate limiter takes and gives: what a request asks, what a provider says, what stats show. */
 import type { RateLimitRejection } from '../core/errors.js';
 import type { RateDimension } from './dimensions.js';
+import type { AdaptiveConcurrencyStats } from './adaptive-concurrency.js';
+import type { ChargeRule } from './charge-learner.js';
+import type { LimitSource } from './limit-table.js';
 import type { Priority } from './priority.js';
 import type { SharedStoreStatus } from './shared-admission.js';
 
@@ -57,6 +60,14 @@ export interface RateLimiterStats {
   maxRequestsPerDay: number | null;
   maxTokensPerDay: number | null;
   maxConcurrent: number | null;
+  /** Where each enforced limit came from: configured (a ceiling), initial (a guess the headers replace), provider (learned). */
+  limitSources: Partial<Record<RateDimension, LimitSource>>;
+  /** How the provider charges tokens per minute at admission, as learned from its headers (the sum until they show less). */
+  chargeRule: ChargeRule;
+  /** The concurrency learned from latency, when in use (providers without rate-limit headers). */
+  adaptiveConcurrency?: AdaptiveConcurrencyStats;
+  /** While the careful phase lasts (no response seen yet): the concurrency allowed. */
+  carefulConcurrency?: number;
   /** Units available now per configured dimension. */
   remaining: Partial<Record<RateDimension, number>>;
   /** Milliseconds admission stays paused by a provider's retry-after (0 when not paused). */

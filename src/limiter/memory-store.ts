@@ -13,7 +13,7 @@ import {
   PAUSE_INDEX,
   REFUSED,
 } from './limiter-store.js';
-import { RATE_DIMENSIONS } from './dimensions.js';
+import { DIMENSION_PERIOD_MS, RATE_DIMENSIONS } from './dimensions.js';
 
 /** Generations wrap here: small integers keep slot bookkeeping on V8's fast integer path. */
 const MAX_GENERATION = 2 ** 30;
@@ -25,7 +25,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private readonly chargedTotal = new Float64Array(RATE_DIMENSIONS.length);
   private readonly periodMs = new Float64Array(RATE_DIMENSIONS.length);
   private readonly active: number[];
-  private readonly maxConcurrent: number;
+  private maxConcurrent: number;
   private readonly leaseTimeoutMs: number;
   private readonly leadMs: number;
 
@@ -127,14 +127,27 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   setLimit(dimension: number, limit: number, burst: number, now: number): void {
-    const level = this.level(dimension, now);
+    const enforced = this.active.includes(dimension);
+    const level = enforced ? this.level(dimension, now) : burst;
+    if (!enforced) {
+      this.active.push(dimension);
+      this.periodMs[dimension] = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[dimension]!];
+    }
     this.interval[dimension] = this.periodMs[dimension]! / limit;
     this.tolerance[dimension] = burst * this.interval[dimension]!;
     this.setLevel(dimension, level, now);
   }
 
+  setMaxConcurrent(maxConcurrent: number): void {
+    this.maxConcurrent = maxConcurrent;
+  }
+
   pauseUntil(until: number): void {
     if (until > this.pausedUntil) this.pausedUntil = until;
+  }
+
+  clearPause(): void {
+    this.pausedUntil = -Infinity;
   }
 
   private takeSlot(now: number): number {

@@ -1,10 +1,25 @@
 /**
- * Following the provider's own rate-limit headers: a lower limit is adopted; a remaining budget
- * below ours lowers our bucket, less what we admitted within the provider delay (still on its way,
- * so not in the provider's figure). Headers never raise our view: reconciling each call's real
- * usage does that, and a stale or rounded header cannot push us over.
+ * Following the provider's own rate-limit headers (DESIGN.md, "Token accounting follows the
+ * provider"): the one place that answers "what does a response's headers do to the limiter".
+ *
+ * Limits: a configured limit is an upper bound the headers may lower (and raise back up to);
+ * an initial (built-in) limit is replaced by the header's either way; a dimension nobody
+ * configured is added when the header names its limit (learning, on by default).
+ *
+ * Remaining budget: the provider computed it when it admitted the request whose response carries
+ * it, so it lacks what we admitted after that request (still on its way). Any of our requests
+ * admitted later than `providerDelayMs` before it may have reached the provider after its figure
+ * was taken: all of them are subtracted, and the provider's refill since is not added (we cannot
+ * know when exactly the figure was taken). What is left is a level the provider's bucket holds
+ * at least; our view moves to it in both directions. So a provider charging less than we
+ * reserved (max-of, input only, cached input) gives the difference back, and one charging more
+ * (or another client on the key) lowers us. Without the request's admission (a bare
+ * `applyProviderState` call) the figure is taken as fresh and may only lower our view.
  */
-import type { LimiterBackend, DimensionSpec } from './limiter-store.js';
+import { dimensionCost, DIMENSION_PERIOD_MS, RATE_DIMENSIONS } from './dimensions.js';
+import type { ChargeLearner } from './charge-learner.js';
+import type { Lease } from './lease.js';
+import type { LimitTable } from './limit-table.js';
 import type { ProviderRateLimitState } from './limiter-types.js';
 import type { TransitLog } from './transit-log.js';
 
@@ -14,62 +29,161 @@ export function pauseMsOf(state: ProviderRateLimitState): number | undefined {
   return ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : undefined;
 }
 
-const REQUEST_DIMENSIONS = [0, 4];
-const TOKEN_DIMENSIONS = [1, 5];
+/** What the follower changes: the limiter's buckets. */
+export interface FollowedBuckets {
+  level(dimension: number, now: number): number;
+  setLevel(dimension: number, units: number, now: number): void;
+  setLimit(dimension: number, limit: number, burst: number, now: number): void;
+  /** Total units ever charged in a dimension. */
+  charged(dimension: number): number;
+}
 
-export class ProviderStateFollower {
+export interface FollowerOptions {
+  /** Add dimensions the provider names and nobody configured. */
+  readonly learnLimits: boolean;
+  /** Burst of a learned per-minute dimension, in seconds of its rate (60: a minute's worth). */
+  readonly learnedBurstSeconds: number;
+  readonly providerDelayMs: number;
+}
+
+/** Headers' figures beyond this are nonsense (`1e309`, overflowed counters): ignored. */
+const MAX_FIGURE = 1e12;
+/** Tokens or requests of difference not worth moving the bucket for (header rounding). */
+const SLACK_UNITS = 1;
+
+const valid = (n: number | undefined, min: number): n is number => n !== undefined && Number.isFinite(n) && n >= min && n <= MAX_FIGURE;
+
+interface Family {
+  readonly limit: number | undefined;
+  readonly remaining: number | undefined;
+  readonly resetMs: number | undefined;
+  /** The dimension the family describes, and the per-day one used when only that is enforced. */
+  readonly index: number;
+  readonly dayIndex: number;
+  /** Whether the family may add its dimension when nobody configured it. */
+  readonly learnable: boolean;
+}
+
+export class ProviderFollower {
+  /** Learns the provider's token charge rule from the token figures; set by the limiter once it follows headers. */
+  chargeLearner: ChargeLearner | undefined = undefined;
+
   constructor(
-    private readonly backend: Pick<LimiterBackend, 'level' | 'setLevel' | 'charged' | 'setLimit'>,
-    private readonly dimensions: readonly DimensionSpec[],
-    /** The limiter's current limit and burst per dimension (lowered here when the provider says so). */
-    private readonly limit: Float64Array,
-    private readonly burst: Float64Array,
+    private readonly buckets: FollowedBuckets,
+    private readonly table: LimitTable,
     private readonly transit: TransitLog | undefined,
-    private readonly providerDelayMs: number,
+    private readonly options: FollowerOptions,
   ) {}
 
-  /** Applies the limits and remaining budgets of `state` (retry-after is the limiter's own business). */
-  apply(state: ProviderRateLimitState, now: number): void {
-    this.follow(this.pick(REQUEST_DIMENSIONS), state.limitRequests, state.remainingRequests, state.resetRequestsMs, now);
-    this.follow(this.pick(TOKEN_DIMENSIONS), state.limitTokens, state.remainingTokens, state.resetTokensMs, now);
-    this.follow(this.active(2), state.limitInputTokens, state.remainingInputTokens, undefined, now);
-    this.follow(this.active(3), state.limitOutputTokens, state.remainingOutputTokens, undefined, now);
+  /**
+   * Applies the limits and remaining budgets of `state` (retry-after is the limiter's business).
+   * `lease`: the admission of the request whose response carried the headers. Returns true when
+   * a limit changed.
+   */
+  apply(state: ProviderRateLimitState, now: number, lease?: Lease): boolean {
+    // Anthropic's combined tokens-* figure is its most restrictive token limit, not a bucket of its own.
+    const split = state.limitInputTokens !== undefined || state.limitOutputTokens !== undefined;
+    const families: Family[] = [
+      { limit: state.limitRequests, remaining: state.remainingRequests, resetMs: state.resetRequestsMs, index: 0, dayIndex: 4, learnable: true },
+      { limit: state.limitTokens, remaining: state.remainingTokens, resetMs: state.resetTokensMs, index: 1, dayIndex: 5, learnable: !split },
+      { limit: state.limitInputTokens, remaining: state.remainingInputTokens, resetMs: undefined, index: 2, dayIndex: -1, learnable: true },
+      { limit: state.limitOutputTokens, remaining: state.remainingOutputTokens, resetMs: undefined, index: 3, dayIndex: -1, learnable: true },
+    ];
+    let changed = false;
+    for (const family of families) {
+      const index = this.dimensionOf(family);
+      if (index < 0) continue;
+      if (valid(family.limit, Number.MIN_VALUE) && index === family.index) changed = this.followLimit(index, family.limit, now) || changed;
+      this.followRemaining(index, family, now, lease);
+      if (index === 1 && lease && this.chargeLearner && valid(family.remaining, 0) && valid(family.limit, Number.MIN_VALUE)) {
+        // The provider's own rate and bucket: ours may be told wrong.
+        this.chargeLearner.observe(lease, family.remaining, family.limit / DIMENSION_PERIOD_MS.tokensPerMinute, Math.min(family.limit, this.table.burst[1]!));
+      }
+    }
+    return changed;
   }
 
-  private follow(dimension: DimensionSpec | undefined, limit: number | undefined, remaining: number | undefined, resetMs: number | undefined, now: number): void {
-    if (!dimension) return;
-    const index = dimension.index;
-    if (limit !== undefined && Number.isFinite(limit) && limit > 0 && limit < this.limit[index]!) {
-      // The provider's limit is lower than ours: adopt it, keeping the burst's share of the period.
-      const burst = Math.max(index === 0 || index === 4 ? 1 : 0, (this.burst[index]! * limit) / this.limit[index]!);
-      this.backend.setLimit(index, limit, burst, now);
-      this.limit[index] = limit;
-      this.burst[index] = burst;
+  /** Which enforced dimension a family corrects (-1: none, and it may not add one). */
+  private dimensionOf(family: Family): number {
+    if (this.table.has(family.index)) return family.index;
+    if (this.options.learnLimits && family.learnable && valid(family.limit, Number.MIN_VALUE)) return family.index;
+    return family.dayIndex >= 0 && this.table.has(family.dayIndex) ? family.dayIndex : -1;
+  }
+
+  private followLimit(index: number, headerLimit: number, now: number): boolean {
+    const table = this.table;
+    const isRequests = index === 0 || index === 4;
+    if (!table.has(index)) {
+      const burst = Math.max(isRequests ? 1 : 0, (headerLimit * this.options.learnedBurstSeconds * 1000) / DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!]);
+      this.buckets.setLimit(index, headerLimit, burst, now);
+      table.set(index, headerLimit, burst, 'provider');
+      return true;
     }
-    let target: number;
-    if (remaining !== undefined && Number.isFinite(remaining) && remaining >= 0) {
-      target = remaining;
-    } else if (resetMs !== undefined && Number.isFinite(resetMs) && resetMs >= 0) {
+    // A configured limit is a ceiling; initial and learned ones follow the provider either way.
+    const limit = Math.min(headerLimit, table.ceiling[index]!);
+    const current = table.limit[index]!;
+    if (limit === current) return false;
+    // Keep the burst's share of the period.
+    const burst = Math.max(isRequests ? 1 : 0, (table.burst[index]! * limit) / current);
+    this.buckets.setLimit(index, limit, burst, now);
+    table.set(index, limit, burst, 'provider');
+    if (table.source[index] === 'initial') table.source[index] = 'provider';
+    return true;
+  }
+
+  private followRemaining(index: number, family: Family, now: number, lease: Lease | undefined): void {
+    const level = this.buckets.level(index, now);
+    if (!valid(family.remaining, 0)) {
+      if (!valid(family.resetMs, 0)) return;
       // Time until the provider's bucket is full again: it lacks that much refill.
-      const intervalMs = dimension.intervalMs * (dimension.limit / this.limit[index]!);
-      target = this.burst[index]! - resetMs / intervalMs;
-    } else {
+      const intervalMs = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!] / this.table.limit[index]!;
+      const target = this.table.burst[index]! - family.resetMs / intervalMs;
+      if (target < level - SLACK_UNITS) this.buckets.setLevel(index, target, now);
       return;
     }
-    if (this.transit && index <= 3) target -= this.transit.chargedAfter(now - this.providerDelayMs, index, this.backend.charged(index));
-    if (target < this.backend.level(index, now)) this.backend.setLevel(index, target, now);
+    const fresh = this.chargedWithinDelay(index, now);
+    if (Number.isNaN(fresh)) return;
+    // Taken as fresh (computed as the response left), the figure lacks only what is still
+    // travelling. Taken when the provider admitted this request, it lacks everything we admitted
+    // since but the refill since too (see atAdmission). Neither can be told apart from here: our
+    // view falls to the higher of the two when above both (it is too high either way), rises to
+    // the lower when below both (the provider's bucket holds it either way); in between, our own
+    // accounting stands. Without the request's admission, only the first reading, to lower.
+    const asFresh = family.remaining - fresh;
+    const asAdmitted = lease?.transitBase !== undefined && index <= 3 ? this.atAdmission(index, family, now, lease) : NaN;
+    const high = Number.isNaN(asAdmitted) ? asFresh : Math.max(asFresh, asAdmitted);
+    const low = Math.min(asFresh, asAdmitted);
+    const target = level > high + SLACK_UNITS ? high : level < low - SLACK_UNITS ? low : NaN;
+    if (Number.isNaN(target)) return;
+    this.buckets.setLevel(index, target, now);
+    // Raised to the provider's figure: should that figure already hold the provider's refund of
+    // this request's unused charge, ours would count it twice. (A lowering keeps the refund: the
+    // figure was likely taken at admission, before the provider gives anything back.)
+    if (lease && target === low) lease.headerSynced |= 1 << index;
   }
 
-
-  private pick(indices: readonly number[]): DimensionSpec | undefined {
-    for (const i of indices) {
-      const d = this.active(i);
-      if (d) return d;
+  /**
+   * The provider's level now if its figure was taken when it admitted the request (at most
+   * `providerDelayMs` after our admission): the figure, plus the refill since then (at the rate
+   * the same headers state, never above the bucket), less everything we admitted since
+   * `providerDelayMs` before the request (any of it may have arrived after the figure was taken)
+   * except the request itself (the figure includes it).
+   */
+  private atAdmission(index: number, family: Family, now: number, lease: Lease): number {
+    const own = dimensionCost(index, lease.tokens, lease.inputTokens, lease.outputTokens);
+    const since = Math.max(0, this.buckets.charged(index) - lease.transitBase![index]! - own);
+    let level = family.remaining!;
+    if (valid(family.limit, Number.MIN_VALUE) && index === family.index) {
+      const elapsed = now - lease.admittedAt - this.options.providerDelayMs;
+      const capacity = Math.min(this.table.burst[index]!, family.limit);
+      if (elapsed > 0) level = Math.min(capacity, level + (family.limit * elapsed) / DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!]);
     }
-    return undefined;
+    return level - since;
   }
 
-  private active(index: number): DimensionSpec | undefined {
-    return this.dimensions.find((d) => d.index === index);
+  /** What we admitted within the provider delay (still travelling to it); NaN when it cannot be told. */
+  private chargedWithinDelay(index: number, now: number): number {
+    if (!this.transit || index > 3) return 0;
+    return this.transit.chargedAfter(now - this.options.providerDelayMs, index, this.buckets.charged(index));
   }
 }

@@ -16,14 +16,17 @@ import { ConfigError, RateLimitExceededError, type RateLimitRejection, ShutdownE
 import { EventChannel, type ResilienceEvent } from '../core/events.js';
 import { RollingSum } from '../core/rolling-sum.js';
 import { CONCURRENCY_DIMENSION, MINUTE_MS, PAUSE_DIMENSION, QUEUE_DIMENSION, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
-import { Lease, type LeaseOwner, type Usage } from './lease.js';
+import { AdaptiveConcurrency } from './adaptive-concurrency.js';
+import { type CallOutcome, Lease, type LeaseOwner, type Usage } from './lease.js';
 import { CONCURRENCY_INDEX, type DimensionSpec, type LimiterBackend, NO_SLOT, PAUSE_INDEX, REFUSED } from './limiter-store.js';
 import { type RateLimiterOptions, resolveLimiterOptions } from './limiter-options.js';
 import { MemoryLimiterStore } from './memory-store.js';
 import { SharedAdmission, type SharedAdmissionHost } from './shared-admission.js';
 import { isSharedStore } from './shared-store.js';
 import { isPriority, type Priority, QUEUE_INDEX } from './priority.js';
-import { pauseMsOf, ProviderStateFollower } from './provider-state.js';
+import { ChargeLearner, type ChargeRule } from './charge-learner.js';
+import { LimitTable } from './limit-table.js';
+import { pauseMsOf, ProviderFollower } from './provider-state.js';
 import { TransitLog } from './transit-log.js';
 import { hasRefund, usageDeltas } from './usage-deltas.js';
 import type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from './limiter-types.js';
@@ -42,11 +45,21 @@ export class RateLimiter implements LeaseOwner {
   readonly events = new EventChannel<ResilienceEvent>();
   private readonly clock: Clock;
   private readonly backend: LimiterBackend;
-  private readonly dimensions: readonly DimensionSpec[];
-  private readonly burst = new Float64Array(DIMENSION_COUNT).fill(Infinity);
-  private readonly limit = new Float64Array(DIMENSION_COUNT).fill(Infinity);
-  private readonly hasConcurrency: boolean;
+  /** The limits enforced now and where each came from (configured, initial, learned). */
+  private readonly table: LimitTable;
+  /** Take a concurrency slot with each admission (a cap, or the careful phase, is in force). */
+  private hasConcurrency: boolean;
   private readonly maxConcurrent: number;
+  /** Concurrency until the first response (Infinity: no careful phase, or it is over). */
+  private initialConcurrency: number;
+  /** Longest pause a retry-after may impose. */
+  readonly maxPauseMs: number;
+  /** Headers have been seen: leases carry what the provider's figures may lack. */
+  private followsHeaders = false;
+  /** The concurrency learned from latency, when in use; 'auto' until the first response says whether. */
+  private adaptive: AdaptiveConcurrency | undefined;
+  private adaptiveSetting: RateLimiterOptions['adaptiveConcurrency'];
+  private sawResponse = false;
   /** Longest a request may wait for admission, unless it says otherwise. */
   readonly maxWaitMs: number;
   /** Most requests that may wait at once. */
@@ -60,7 +73,7 @@ export class RateLimiter implements LeaseOwner {
   /** What was admitted within the provider delay (unseen by the provider's headers); only with a delay. */
   private readonly transit: TransitLog | undefined;
   private readonly providerDelayMs: number;
-  private readonly follower: ProviderStateFollower;
+  private readonly follower: ProviderFollower;
   private readonly chargedOf = (dimension: number): number => this.backend.charged(dimension);
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
@@ -75,13 +88,11 @@ export class RateLimiter implements LeaseOwner {
     const resolved = resolveLimiterOptions(options);
     this.name = resolved.name;
     this.clock = options.clock ?? systemClock;
-    this.dimensions = resolved.spec.dimensions;
-    for (const d of this.dimensions) {
-      this.burst[d.index] = d.burst;
-      this.limit[d.index] = d.limit;
-    }
+    this.table = new LimitTable(resolved.spec.dimensions, resolved.sources);
     this.maxConcurrent = resolved.spec.maxConcurrent;
-    this.hasConcurrency = Number.isFinite(this.maxConcurrent);
+    this.initialConcurrency = resolved.initialConcurrency < this.maxConcurrent ? resolved.initialConcurrency : Infinity;
+    this.hasConcurrency = false;
+    this.maxPauseMs = resolved.maxPauseMs;
     this.maxWaitMs = resolved.maxWaitMs;
     this.maxQueue = resolved.maxQueue;
     const store = options.store ?? new MemoryLimiterStore();
@@ -92,9 +103,28 @@ export class RateLimiter implements LeaseOwner {
     } else {
       this.backend = store.open(options.key ?? this.name, resolved.spec);
     }
+    this.adaptiveSetting = options.adaptiveConcurrency ?? false;
+    if (this.adaptiveSetting !== false && this.adaptiveSetting !== 'auto') this.startAdaptive();
+    this.applyConcurrencyCap();
     this.providerDelayMs = resolved.spec.providerDelayMs;
-    this.transit = this.providerDelayMs > 0 && this.dimensions.some((d) => d.index <= 3) ? new TransitLog() : undefined;
-    this.follower = new ProviderStateFollower(this.backend, this.dimensions, this.limit, this.burst, this.transit, this.providerDelayMs);
+    this.transit = this.providerDelayMs > 0 ? new TransitLog(this.providerDelayMs) : undefined;
+    this.follower = new ProviderFollower(this.backend, this.table, this.transit, {
+      learnLimits: resolved.learnLimits,
+      learnedBurstSeconds: resolved.learnedBurstSeconds,
+      providerDelayMs: this.providerDelayMs,
+    });
+  }
+
+  private get dimensions(): readonly DimensionSpec[] {
+    return this.table.dimensions;
+  }
+
+  private get burst(): Float64Array {
+    return this.table.burst;
+  }
+
+  private get limit(): Float64Array {
+    return this.table.limit;
   }
 
   /**
@@ -187,29 +217,91 @@ export class RateLimiter implements LeaseOwner {
   }
 
   /**
-   * Corrects the local view with what the provider's headers say (see {@link ProviderRateLimitState}):
-   * a lower limit is adopted; a remaining budget below ours lowers our bucket, less what we admitted
-   * within `providerDelayMs` (still on its way, so not in the provider's figure); a retry-after
-   * pauses admission for every caller. Headers never raise our view: reconciling each call's real
-   * usage does that, and a stale or rounded header cannot push us over.
+   * Corrects the limiter with what the provider's headers say (see {@link ProviderRateLimitState}
+   * and provider-state.ts): limits are adopted (a configured one is a ceiling), the remaining
+   * budget moves our view up or down (less what the provider cannot have seen yet), and a
+   * retry-after pauses admission for every caller, for at most `maxPauseMs`. `lease`: the
+   * admission of the request whose response carried the headers (without it the remaining budget
+   * may only lower our view). The first call ends the careful phase (`initialConcurrency`).
+   * Returns the pause applied, in ms (0 when none).
    */
-  applyProviderState(state: ProviderRateLimitState): void {
+  applyProviderState(state: ProviderRateLimitState, lease?: Lease): number {
     const now = this.clock.now();
-    const pauseMs = pauseMsOf(state);
-    if (pauseMs !== undefined) {
+    const asked = pauseMsOf(state);
+    const pauseMs = asked === undefined ? 0 : Math.min(asked, this.maxPauseMs);
+    if (pauseMs > 0) {
       const before = this.backend.pausedUntil;
       this.backend.pauseUntil(now + pauseMs);
       // One 429 is often reported twice (its headers, then its error): a pause that barely extends
       // the one in force is not news.
       const news = before <= now || now + pauseMs > before + PAUSE_NEWS_MS;
-      if (news && this.events.hasListeners) this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: pauseMs });
+      if (news && this.events.hasListeners) {
+        this.events.emit({ type: 'provider_pause', service: this.name, at: this.clock.wallTime(), retryAfterMs: pauseMs, ...(asked! > pauseMs ? { requestedMs: asked } : {}) });
+      }
     }
     if (this.shared) {
-      this.shared.applyProviderState(state);
-      return;
+      this.shared.applyProviderState(pauseMs > 0 && pauseMs < asked! ? { ...state, retryAfterMs: pauseMs } : state);
+      return pauseMs;
     }
-    this.follower.apply(state, now);
+    // 'auto': the first response shows whether the provider sends rate-limit headers at all.
+    if (!this.sawResponse) {
+      this.sawResponse = true;
+      if (this.adaptiveSetting === 'auto' && !hasFigures(state)) this.startAdaptive();
+    }
+    this.endCarefulPhase();
+    if (!this.followsHeaders && hasFigures(state)) {
+      this.followsHeaders = true;
+      this.follower.chargeLearner = new ChargeLearner(this.providerDelayMs);
+    }
+    this.follower.apply(state, now, lease?.owner === this ? lease : undefined);
     if (this.queue.size > 0) this.pump();
+    return pauseMs;
+  }
+
+  /**
+   * How the provider charges tokens per minute at admission, as learned from its headers: the
+   * conservative sum until its `remaining` figures show it charges less (charge-learner.ts).
+   */
+  get chargeRule(): ChargeRule {
+    return this.follower.chargeLearner?.rule ?? 'input+max_tokens';
+  }
+
+  /** The provider refused for its limits (a 429): what was learned of its charge rule is forgotten. */
+  noteRateLimited(): void {
+    this.follower.chargeLearner?.reset();
+  }
+
+  /** A response was seen (with or without rate-limit headers): the careful phase is over. */
+  noteResponse(): void {
+    if (this.initialConcurrency === Infinity) return;
+    this.endCarefulPhase();
+    if (this.queue.size > 0) this.pump();
+  }
+
+  /** Ends a pause set by a provider's retry-after (`resetRateLimiter`, `resetCircuitBreaker`). */
+  clearPause(): void {
+    this.backend.clearPause();
+    this.shared?.clearPause();
+    if (this.queue.size > 0) this.pump();
+  }
+
+  private endCarefulPhase(): void {
+    if (this.initialConcurrency === Infinity) return;
+    this.initialConcurrency = Infinity;
+    this.applyConcurrencyCap();
+  }
+
+  /** 'auto': the provider sends no rate-limit headers, so its latency is the only signal. */
+  private startAdaptive(): void {
+    const setting = this.adaptiveSetting;
+    this.adaptive = new AdaptiveConcurrency({ ...(typeof setting === 'object' ? setting : {}), clock: this.clock }, `${this.name}.adaptiveConcurrency`);
+  }
+
+  /** The concurrency cap in force: the configured one, the careful start's, the learned one. */
+  private applyConcurrencyCap(): void {
+    const cap = Math.min(this.maxConcurrent, this.initialConcurrency, this.adaptive?.limit ?? Infinity);
+    this.backend.setMaxConcurrent(cap);
+    this.hasConcurrency = Number.isFinite(cap);
   }
 
   /**
@@ -246,7 +338,11 @@ export class RateLimiter implements LeaseOwner {
       maxOutputTokensPerMinute: configured(3),
       maxRequestsPerDay: configured(4),
       maxTokensPerDay: configured(5),
-      maxConcurrent: this.hasConcurrency ? this.maxConcurrent : null,
+      maxConcurrent: Number.isFinite(this.maxConcurrent) ? this.maxConcurrent : null,
+      limitSources: this.table.sources(),
+      ...(this.adaptive ? { adaptiveConcurrency: this.adaptive.stats() } : {}),
+      chargeRule: this.chargeRule,
+      ...(this.initialConcurrency !== Infinity ? { carefulConcurrency: this.initialConcurrency } : {}),
       remaining,
       pausedForMs: shared ? shared.pausedForMs : Math.max(0, this.backend.pausedUntil - now),
       ...this.counters,
@@ -297,17 +393,28 @@ export class RateLimiter implements LeaseOwner {
   }
 
   /** @internal Called by Lease.release. */
-  releaseLease(lease: Lease, usage: Usage | undefined): void {
+  releaseLease(lease: Lease, usage: Usage | undefined, outcome?: CallOutcome): void {
     const freed = lease.slotIndex >= 0 && this.backend.releaseSlot(lease.slotIndex, lease.slotGeneration);
     let refunded = false;
     if (usage) refunded = this.reconcile(lease, usage);
-    if (this.queue.size > 0 && (freed || refunded)) this.pump();
+    let raised = false;
+    if (this.adaptive && outcome) {
+      const now = this.clock.now();
+      const before = this.adaptive.limit;
+      if (this.adaptive.onSample(now - lease.admittedAt, lease.inFlightAtStart, outcome, now)) {
+        this.applyConcurrencyCap();
+        raised = this.adaptive.limit > before;
+      }
+    }
+    if (this.queue.size > 0 && (freed || refunded || raised)) this.pump();
   }
 
   private reconcile(lease: Lease, usage: Usage): boolean {
     const deltas = this.deltas;
     const actualTokens = usageDeltas(lease, usage, this.dimensions, deltas);
     if (Number.isNaN(actualTokens)) return false;
+    // Where the provider's headers on this response already set our level, its refund is in it.
+    if (lease.headerSynced !== 0) for (let d = 0; d < DIMENSION_COUNT; d++) if (lease.headerSynced & (1 << d) && deltas[d]! < 0) deltas[d] = 0;
     const now = this.clock.now();
     this.backend.adjust(deltas, now);
     this.countReconciled(actualTokens - lease.tokens, now);
@@ -344,7 +451,25 @@ export class RateLimiter implements LeaseOwner {
     const costs = this.scratch;
     this.countAdmitted(costs[1]!, now);
     this.transit?.record(now, this.chargedOf);
-    return new Lease(this, slot === NO_SLOT ? -1 : slot, slot === NO_SLOT ? 0 : this.backend.lastSlotGeneration, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs);
+    const lease = new Lease(this, slot === NO_SLOT ? -1 : slot, slot === NO_SLOT ? 0 : this.backend.lastSlotGeneration, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs);
+    if (this.adaptive) lease.inFlightAtStart = this.backend.inFlight;
+    if (this.followsHeaders) {
+      lease.transitBase = this.transitBase(now);
+      this.follower.chargeLearner?.recordAdmission(lease);
+    }
+    return lease;
+  }
+
+  /** What had been charged per minute dimension up to the provider delay before now (NaN-free, or undefined when unknown). */
+  private transitBase(now: number): Float64Array | undefined {
+    const base = new Float64Array(4);
+    for (let d = 0; d < 4; d++) {
+      const charged = this.backend.charged(d);
+      const since = this.transit ? this.transit.chargedAfter(now - this.providerDelayMs, d, charged) : this.scratch[d]!;
+      if (Number.isNaN(since)) return undefined;
+      base[d] = charged - since;
+    }
+    return base;
   }
 
   private enqueue(priority: Priority, queueIndex: number, options: AcquireOptions, now: number): Promise<Lease> {
@@ -512,4 +637,16 @@ export class RateLimiter implements LeaseOwner {
     const limit = dimension === CONCURRENCY_DIMENSION ? this.maxConcurrent : index >= 0 ? this.limit[index]! : 0;
     this.events.emit({ type: 'rate_limit_wait', service: this.name, at: this.clock.wallTime(), dimension, used, limit, queued: this.queue.size, requestId });
   }
+}
+
+/** True when a provider state carries a limit or remaining figure (not only a retry-after). */
+function hasFigures(state: ProviderRateLimitState): boolean {
+  return (
+    state.remainingRequests !== undefined ||
+    state.remainingTokens !== undefined ||
+    state.remainingInputTokens !== undefined ||
+    state.remainingOutputTokens !== undefined ||
+    state.limitRequests !== undefined ||
+    state.limitTokens !== undefined
+  );
 }

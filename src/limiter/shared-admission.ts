@@ -207,6 +207,13 @@ export class SharedAdmission implements LeaseOwner {
     if (this.mode === 'shared') this.provider.apply(state, now);
   }
 
+  clearPause(): void {
+    if (this.blockedOn === PAUSE_INDEX) this.blockedUntil = -Infinity;
+    this.local?.clearPause();
+    if (this.mode === 'shared') this.backend.clearPause().catch((error: unknown) => this.storeFailed(error));
+    this.wake();
+  }
+
   status(): SharedStoreStatus {
     return {
       mode: this.mode,

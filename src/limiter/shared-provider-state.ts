@@ -8,7 +8,8 @@
 import { RATE_DIMENSIONS } from './dimensions.js';
 import type { LimiterSpec } from './limiter-store.js';
 import type { ProviderRateLimitState } from './limiter-types.js';
-import { pauseMsOf, ProviderStateFollower } from './provider-state.js';
+import { LimitTable } from './limit-table.js';
+import { pauseMsOf, ProviderFollower } from './provider-state.js';
 import type { SharedLimiterBackend } from './shared-store.js';
 import { TransitLog } from './transit-log.js';
 
@@ -17,20 +18,14 @@ export class SharedProviderState {
   private readonly charged = new Float64Array(RATE_DIMENSIONS.length);
   private readonly chargedOf = (dimension: number): number => this.charged[dimension]!;
   private readonly transit: TransitLog | undefined;
-  private readonly follower: ProviderStateFollower;
+  private readonly follower: ProviderFollower;
 
   constructor(
     private readonly backend: Pick<SharedLimiterBackend, 'pause' | 'lowerLevel'>,
     spec: LimiterSpec,
     private readonly onError: (error: unknown) => void,
   ) {
-    const limit = new Float64Array(RATE_DIMENSIONS.length).fill(Infinity);
-    const burst = new Float64Array(RATE_DIMENSIONS.length).fill(Infinity);
-    for (const d of spec.dimensions) {
-      limit[d.index] = d.limit;
-      burst[d.index] = d.burst;
-    }
-    this.transit = spec.providerDelayMs > 0 && spec.dimensions.some((d) => d.index <= 3) ? new TransitLog() : undefined;
+    this.transit = spec.providerDelayMs > 0 ? new TransitLog(spec.providerDelayMs) : undefined;
     const view = {
       level: () => Infinity,
       setLevel: (dimension: number, units: number) => {
@@ -39,7 +34,10 @@ export class SharedProviderState {
       charged: this.chargedOf,
       setLimit: () => undefined,
     };
-    this.follower = new ProviderStateFollower(view, spec.dimensions, limit, burst, this.transit, spec.providerDelayMs);
+    // The store only ever lowers (another process may have spent since the provider answered), and
+    // the limits stay each process's configuration: nothing is learned into the store.
+    const table = new LimitTable(spec.dimensions, spec.dimensions.map(() => 'configured'));
+    this.follower = new ProviderFollower(view, table, this.transit, { learnLimits: false, learnedBurstSeconds: 60, providerDelayMs: spec.providerDelayMs });
   }
 
   recordAdmission(costs: Float64Array, now: number): void {

@@ -56,6 +56,8 @@ export interface SharedLimiterBackend {
   renew(leaseIds: readonly string[]): Promise<number>;
   /** Pauses non-forced admission for the fleet (a provider's retry-after). */
   pause(ms: number): Promise<unknown>;
+  /** Ends the fleet's pause at once. */
+  clearPause(): Promise<void>;
   /** Lowers a dimension's available units (provider headers); never raises it. */
   lowerLevel(dimension: number, units: number): Promise<void>;
   /** Registers this process as live for `ttlMs`; resolves to the number of live processes. */

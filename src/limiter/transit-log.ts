@@ -1,23 +1,29 @@
 /**
  * What we admitted in the last moments, which the provider may not have seen yet: its headers
  * describe its bucket without the requests still travelling to it. A ring of (time, cumulative
- * charge) per admission, read backwards; only kept when a provider delay is configured.
+ * charge) per admission, read backwards. It only has to cover the provider delay, so it starts
+ * small and grows (to a cap) when more admissions than it holds fall within that delay.
  */
 const DIMENSIONS_TRACKED = 4; // the per-minute ones: requests, tokens, input, output
+const INITIAL_CAPACITY = 8;
+const MAX_CAPACITY = 4096;
 
 export class TransitLog {
-  private readonly times: Float64Array;
-  private readonly charged: Float64Array;
+  private times: Float64Array;
+  private charged: Float64Array;
+  private capacity = INITIAL_CAPACITY;
   private next = 0;
   private size = 0;
 
-  constructor(private readonly capacity = 256) {
-    this.times = new Float64Array(capacity);
-    this.charged = new Float64Array(capacity * DIMENSIONS_TRACKED);
+  constructor(private readonly horizonMs: number) {
+    this.times = new Float64Array(INITIAL_CAPACITY);
+    this.charged = new Float64Array(INITIAL_CAPACITY * DIMENSIONS_TRACKED);
   }
 
   /** Records the cumulative charges right after an admission at `now`. */
   record(now: number, chargedOf: (dimension: number) => number): void {
+    // The entry about to be overwritten is still within the horizon: grow rather than forget it.
+    if (this.size === this.capacity && this.capacity < MAX_CAPACITY && this.times[this.next]! > now - this.horizonMs) this.grow();
     const slot = this.next;
     this.times[slot] = now;
     for (let d = 0; d < DIMENSIONS_TRACKED; d++) this.charged[slot * DIMENSIONS_TRACKED + d] = chargedOf(d);
@@ -26,22 +32,31 @@ export class TransitLog {
   }
 
   /**
-   * Units of `dimension` admitted after `since`, given the cumulative charge now. When more
-   * admissions than the log holds happened since, all that it holds is counted.
+   * Units of `dimension` admitted after `since`, given the cumulative charge now; NaN when the
+   * log no longer reaches back to `since` (more admissions happened since than it holds).
    */
   chargedAfter(since: number, dimension: number, chargedNow: number): number {
-    let baseline: number | undefined;
     for (let i = 1; i <= this.size; i++) {
       const slot = (this.next - i + this.capacity) % this.capacity;
-      if (this.times[slot]! <= since) {
-        baseline = this.charged[slot * DIMENSIONS_TRACKED + dimension]!;
-        break;
-      }
+      if (this.times[slot]! <= since) return chargedNow - this.charged[slot * DIMENSIONS_TRACKED + dimension]!;
     }
-    if (baseline !== undefined) return chargedNow - baseline;
-    // Every admission logged is recent. A log that never filled holds them all since the start.
-    if (this.size < this.capacity) return chargedNow;
-    const oldest = this.next; // the oldest entry of a full ring
-    return chargedNow - this.charged[oldest * DIMENSIONS_TRACKED + dimension]!;
+    // Every admission logged is recent. A log that never wrapped holds them all since the start.
+    return this.size < this.capacity ? chargedNow : NaN;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const times = new Float64Array(capacity);
+    const charged = new Float64Array(capacity * DIMENSIONS_TRACKED);
+    // Oldest first: the ring is full, so the oldest entry is at `next`.
+    for (let i = 0; i < this.size; i++) {
+      const slot = (this.next + i) % this.capacity;
+      times[i] = this.times[slot]!;
+      charged.set(this.charged.subarray(slot * DIMENSIONS_TRACKED, (slot + 1) * DIMENSIONS_TRACKED), i * DIMENSIONS_TRACKED);
+    }
+    this.times = times;
+    this.charged = charged;
+    this.next = this.size;
+    this.capacity = capacity;
   }
 }

@@ -15,7 +15,7 @@ import type { DailyReset } from './calendar-day.js';
 import type { Dimension } from './dimensions.js';
 import { validateFaults } from './fault-config.js';
 import { parseJson, readBody, sendJson } from './http-io.js';
-import type { AccountingModel, MockProvider, QuotaExhaustion } from './options.js';
+import type { AccountingModel, ChargeModel, LimitWindow, MockProvider, QuotaExhaustion } from './options.js';
 import type { MockRuntime } from './runtime.js';
 import { expectObject, MockConfigError, optionalString } from './validation.js';
 
@@ -25,8 +25,14 @@ const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 export interface KeyDescription {
   readonly provider: MockProvider;
   readonly accounting: AccountingModel;
-  /** Each limited dimension: the provider's limit (per minute or per day) and the bucket's capacity (largest burst). */
-  readonly buckets: readonly { readonly dimension: Dimension; readonly limit: number; readonly capacity: number; readonly dailyReset?: DailyReset }[];
+  /** What TPM and TPD are charged at admission, and whether unused output is given back. */
+  readonly charge: ChargeModel;
+  readonly refundUnusedOutput: boolean;
+  /**
+   * Each limited dimension: the provider's limit (per minute or per day) and the bucket's
+   * capacity (largest burst); `dailyReset` or `window` when it is counted in fixed windows.
+   */
+  readonly buckets: readonly { readonly dimension: Dimension; readonly limit: number; readonly capacity: number; readonly dailyReset?: DailyReset; readonly window?: LimitWindow }[];
   readonly maxConcurrent: number | undefined;
   readonly overLimit: 'reject' | 'wait';
   readonly quotaExhausted: QuotaExhaustion;
@@ -40,7 +46,15 @@ export function describeKeys(runtime: MockRuntime): Record<string, KeyDescriptio
       {
         provider: config.provider,
         accounting: config.accounting,
-        buckets: config.buckets.map(({ dimension, limit, capacity, dailyReset }) => ({ dimension, limit, capacity, ...(dailyReset === 'continuous' ? {} : { dailyReset }) })),
+        charge: config.policy.charge,
+        refundUnusedOutput: config.policy.refundUnusedOutput,
+        buckets: config.buckets.map(({ dimension, limit, capacity, dailyReset, window }) => ({
+          dimension,
+          limit,
+          capacity,
+          ...(dailyReset === 'continuous' ? {} : { dailyReset }),
+          ...(window === undefined ? {} : { window }),
+        })),
         maxConcurrent: config.maxConcurrent,
         overLimit: config.overLimit,
         quotaExhausted: config.quotaExhausted,

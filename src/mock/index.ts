@@ -19,7 +19,9 @@ export type { MockLedgerReport } from './runtime.js';
 export type { Dimension, RejectionReason } from './dimensions.js';
 export type {
   AccountingModel,
+  ChargeModel,
   LatencyDistribution,
+  LimitWindow,
   MockFaults,
   MockKeyConfig,
   MockLatency,

@@ -4,7 +4,7 @@
  * Every response carries the provider's request id and rate-limit headers once the key is known.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { admissionCharge } from './accounting.js';
+import { admissionCharge, maxOutputOf } from './accounting.js';
 import { admit } from './admission.js';
 import { authenticate, SURFACE_DEFAULT_PROVIDER } from './auth.js';
 import { errorReply, streamErrorStatus } from './error-replies.js';
@@ -98,7 +98,8 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
     return;
   }
 
-  const charge = admissionCharge(config.accounting, { promptTokens: parsed.promptTokens, maxTokens: parsed.maxTokens, defaultMaxTokens: config.defaultMaxTokens });
+  const chargeInput = { promptTokens: parsed.promptTokens, maxTokens: parsed.maxTokens, defaultMaxTokens: config.defaultMaxTokens };
+  const charge = admissionCharge(config.policy, chargeInput);
   const hold = parsed.stream
     ? { contentType: codec.streamContentType({ sse: route.sse }), keepAlive: SSE_KEEP_ALIVE, headers: baseHeaders }
     : { contentType: 'application/json', keepAlive: '\n', headers: baseHeaders };
@@ -123,7 +124,7 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
     outputTokens = outcome.outputTokens;
     succeeded = outcome.succeeded;
   } finally {
-    key.release(charge, outputTokens, succeeded);
+    key.release(charge, outputTokens, succeeded, { at: admission.at, maxOutputTokens: maxOutputOf(chargeInput) });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The limits of one key: a bucket per limited dimension (or a calendar-day window for a daily
- * quota that resets at midnight) plus a concurrency count. A request is
+ * The limits of one key: a bucket per limited dimension (or a fixed calendar window: a daily
+ * quota that resets at midnight, per-minute limits counted per calendar minute) plus a
+ * concurrency count. A request is
  * admitted only when every bucket holds its charge, and then takes from all of them at once; a
  * refused request takes nothing. This is the mock's own implementation (it shares nothing with
  * the engine's limiter, which it exists to test).
@@ -8,7 +9,7 @@
 import { amountFor, type Charge } from './accounting.js';
 import type { Dimension } from './dimensions.js';
 import type { BucketSpec } from './resolve-config.js';
-import { DayWindow } from './day-window.js';
+import { CalendarWindow, calendarResetOf } from './calendar-window.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** A refusal: which limit, and how long until the request would fit. */
@@ -30,6 +31,8 @@ export interface Refusal {
 export interface Admission {
   readonly ok: true;
   readonly charge: Charge;
+  /** When it was admitted (the clock's time): a refund goes to the window the charge went to. */
+  readonly at: number;
 }
 
 /** The state of one bucket, for the rate-limit headers. */
@@ -44,7 +47,7 @@ const CONCURRENCY_RETRY_AFTER_MS = 1000;
 
 /** The buckets and concurrency of one key. */
 export class KeyLimiter {
-  private readonly buckets: { spec: BucketSpec; bucket: TokenBucket | DayWindow }[];
+  private readonly buckets: { spec: BucketSpec; bucket: TokenBucket | CalendarWindow }[];
   /** Requests admitted and not yet released. */
   inFlight = 0;
 
@@ -55,10 +58,10 @@ export class KeyLimiter {
     /** Wall time minus `now`, for limits that reset at midnight. */
     wallOffsetMs: number,
   ) {
-    this.buckets = specs.map((spec) => ({
-      spec,
-      bucket: spec.dailyReset === 'continuous' ? new TokenBucket(spec.capacity, spec.ratePerMs, now) : new DayWindow(spec.capacity, spec.dailyReset, wallOffsetMs, now),
-    }));
+    this.buckets = specs.map((spec) => {
+      const reset = calendarResetOf(spec);
+      return { spec, bucket: reset ? new CalendarWindow(spec.capacity, reset, wallOffsetMs, now) : new TokenBucket(spec.capacity, spec.ratePerMs, now) };
+    });
   }
 
   /** Why `charge` cannot be admitted at `now`, or undefined if it can. Changes nothing. */
@@ -92,15 +95,19 @@ export class KeyLimiter {
       if (amount > 0) bucket.take(amount, now);
     }
     this.inFlight++;
-    return { ok: true, charge };
+    return { ok: true, charge, at: now };
   }
 
-  /** Ends an admitted request: frees its concurrency slot and gives back what the accounting refunds (admitted minus settled). */
-  release(admitted: Charge, settled: Charge, now: number): void {
+  /**
+   * Ends an admitted request: frees its concurrency slot and gives back what the accounting
+   * refunds (admitted minus settled). `admittedAt` (default `now`) keeps a fixed window from
+   * taking back a charge that went to an earlier window.
+   */
+  release(admitted: Charge, settled: Charge, now: number, admittedAt: number = now): void {
     this.inFlight--;
     for (const { spec, bucket } of this.buckets) {
       const amount = amountFor(spec.dimension, admitted) - amountFor(spec.dimension, settled);
-      if (amount > 0) bucket.refund(amount, now);
+      if (amount > 0) bucket.refund(amount, now, admittedAt);
     }
   }
 

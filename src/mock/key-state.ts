@@ -50,12 +50,18 @@ export class KeyState {
     return result;
   }
 
-  /** Ends an admitted request that produced `outputTokens`: refunds what the accounting gives back, frees the slot, lets waiters in. */
-  release(admitted: Charge, outputTokens: number, succeeded: boolean): void {
+  /**
+   * Ends an admitted request that produced `outputTokens`: refunds what the accounting gives
+   * back, frees the slot, lets waiters in. `admission` says when it was admitted (a fixed window
+   * takes back only its own charges) and the output allowance it was charged (default: the
+   * charge's output tokens).
+   */
+  release(admitted: Charge, outputTokens: number, succeeded: boolean, admission: { at?: number; maxOutputTokens?: number } = {}): void {
     const now = this.now();
-    const settled = settledCharge(this.config.accounting, admitted, outputTokens);
-    this.limiter.release(admitted, settled, now);
-    this.ledger.released(admitted, settled, succeeded, now);
+    const settled = settledCharge(this.config.policy, admitted, outputTokens, admission.maxOutputTokens);
+    const admittedAt = admission.at ?? now;
+    this.limiter.release(admitted, settled, now, admittedAt);
+    this.ledger.released(admitted, settled, succeeded, now, admittedAt);
     this.queue.pump();
   }
 

@@ -9,7 +9,7 @@
 import { amountFor, type Charge } from './accounting.js';
 import { REJECTION_REASONS, type RejectionReason } from './dimensions.js';
 import { LimitAudit, type LimitViolation } from './limit-audit.js';
-import type { AccountingModel, MockProvider } from './options.js';
+import type { AccountingModel, ChargeModel, MockProvider } from './options.js';
 import type { ResolvedKey } from './resolve-config.js';
 
 /** One second of the timeline (seconds since the server started). */
@@ -26,6 +26,8 @@ export interface KeyLedgerReport {
   readonly key: string;
   readonly provider: MockProvider;
   readonly accounting: AccountingModel;
+  /** What TPM and TPD are charged at admission (the accounting's own, or the key's `charge`). */
+  readonly charge: ChargeModel;
   /** Authenticated inference requests. */
   readonly received: number;
   /** Refused as malformed (400, 413). */
@@ -112,13 +114,13 @@ export class KeyLedger {
     second.tokens += charge.tokens;
   }
 
-  /** An admitted request ended; `settled` is what stays charged of `admitted`. */
-  released(admitted: Charge, settled: Charge, succeeded: boolean, now: number): void {
+  /** An admitted request ended; `settled` is what stays charged of `admitted`, which was admitted at `admittedAt` (default `now`). */
+  released(admitted: Charge, settled: Charge, succeeded: boolean, now: number, admittedAt: number = now): void {
     this.counts.inFlight--;
     if (succeeded) this.counts.succeeded++;
     else this.counts.failed++;
     for (const field of Object.keys(this.charged) as (keyof Charge)[]) this.charged[field] -= admitted[field] - settled[field];
-    for (const spec of this.key.buckets) this.audit.record(spec.dimension, amountFor(spec.dimension, settled) - amountFor(spec.dimension, admitted), now);
+    for (const spec of this.key.buckets) this.audit.record(spec.dimension, amountFor(spec.dimension, settled) - amountFor(spec.dimension, admitted), now, admittedAt);
     this.audit.exit();
   }
 
@@ -144,6 +146,7 @@ export class KeyLedger {
       key: this.key.apiKey,
       provider: this.key.provider,
       accounting: this.key.accounting,
+      charge: this.key.policy.charge,
       received,
       invalid,
       abandoned,

@@ -8,11 +8,12 @@
  * which is what a token bucket starting full promises. With F(t) = cumulative(t) − rate × t the
  * condition is F(t) − min over s ≤ t of F(s) ≤ capacity; F only rises at charges and falls in
  * between, so the running minimum of F just before and just after each event covers every
- * window in O(1). A daily quota that resets at midnight is audited per calendar day instead (net
- * charge since midnight <= the limit). Concurrency is audited by its own count of requests in
- * flight.
+ * window in O(1). A limit counted in fixed calendar windows (a daily quota that resets at
+ * midnight, per-minute limits in `fixed-minute` mode) is audited per window instead: net charge
+ * since the window began <= the limit, where a refund counts only against the window its charge
+ * went to. Concurrency is audited by its own count of requests in flight.
  */
-import { nextMidnight } from './calendar-day.js';
+import { type CalendarReset, calendarResetOf, windowEndAfter } from './calendar-window.js';
 import type { Dimension } from './dimensions.js';
 import type { BucketSpec } from './resolve-config.js';
 
@@ -29,12 +30,14 @@ export interface LimitViolation {
 
 interface DimensionAudit {
   readonly spec: BucketSpec;
+  /** Fixed calendar windows: where they end; undefined for a continuous bucket. */
+  readonly reset: CalendarReset | undefined;
   cumulative: number;
   /** Minimum of F = cumulative − rate × (t − start) seen so far. */
   minimum: number;
-  /** Calendar-day quotas: net charge since the last midnight, and the next midnight (epoch ms). */
-  daySum: number;
-  dayEndsAt: number;
+  /** Fixed windows: net charge since the current window began, and its end (epoch ms). */
+  windowSum: number;
+  windowEndsAt: number;
 }
 
 const MAX_KEPT_VIOLATIONS = 20;
@@ -63,17 +66,25 @@ export class LimitAudit {
   /** Forgets the past: from `now` the buckets are full again. In-flight requests stay counted. */
   restart(now: number): void {
     this.startedAt = now;
-    this.dimensions = new Map(this.specs.map((spec) => [spec.dimension, { spec, cumulative: 0, minimum: 0, daySum: 0, dayEndsAt: this.dayEnd(spec, now) }]));
+    this.dimensions = new Map(
+      this.specs.map((spec) => {
+        const reset = calendarResetOf(spec);
+        return [spec.dimension, { spec, reset, cumulative: 0, minimum: 0, windowSum: 0, windowEndsAt: this.windowEnd(reset, now) }];
+      }),
+    );
     this.violationCount = 0;
     this.violations.length = 0;
   }
 
-  /** Records a signed amount (a charge, or a negative refund) of `dimension` at `now`. */
-  record(dimension: Dimension, amount: number, now: number): void {
+  /**
+   * Records a signed amount (a charge, or a negative refund) of `dimension` at `now`; a refund
+   * says when its charge was admitted (default `now`).
+   */
+  record(dimension: Dimension, amount: number, now: number, admittedAt: number = now): void {
     const audit = this.dimensions.get(dimension);
     if (!audit || amount === 0) return;
-    if (audit.spec.dailyReset !== 'continuous') {
-      this.recordDaily(audit, amount, now);
+    if (audit.reset !== undefined) {
+      this.recordInWindow(audit, audit.reset, amount, now, admittedAt);
       return;
     }
     const drained = audit.spec.ratePerMs * (now - this.startedAt);
@@ -88,17 +99,19 @@ export class LimitAudit {
     audit.minimum = Math.min(audit.minimum, after);
   }
 
-  private recordDaily(audit: DimensionAudit, amount: number, now: number): void {
-    if (now + this.wallOffsetMs >= audit.dayEndsAt) {
-      audit.daySum = 0;
-      audit.dayEndsAt = this.dayEnd(audit.spec, now);
+  private recordInWindow(audit: DimensionAudit, reset: CalendarReset, amount: number, now: number, admittedAt: number): void {
+    if (now + this.wallOffsetMs >= audit.windowEndsAt) {
+      audit.windowSum = 0;
+      audit.windowEndsAt = this.windowEnd(reset, now);
     }
-    audit.daySum = Math.max(0, audit.daySum + amount);
-    if (amount > 0 && audit.daySum > audit.spec.capacity + 1e-6) this.violate({ dimension: audit.spec.dimension, atMs: now - this.startedAt, observed: audit.daySum, allowed: audit.spec.capacity });
+    // A refund of a charge made in an earlier window: that charge left with its window.
+    if (amount < 0 && this.windowEnd(reset, admittedAt) !== audit.windowEndsAt) return;
+    audit.windowSum = Math.max(0, audit.windowSum + amount);
+    if (amount > 0 && audit.windowSum > audit.spec.capacity + 1e-6) this.violate({ dimension: audit.spec.dimension, atMs: now - this.startedAt, observed: audit.windowSum, allowed: audit.spec.capacity });
   }
 
-  private dayEnd(spec: BucketSpec, now: number): number {
-    return spec.dailyReset === 'continuous' ? Infinity : nextMidnight(now + this.wallOffsetMs, spec.dailyReset);
+  private windowEnd(reset: CalendarReset | undefined, now: number): number {
+    return reset === undefined ? Infinity : windowEndAfter(now + this.wallOffsetMs, reset);
   }
 
   /** A request starts holding a concurrency slot. */

@@ -1,7 +1,8 @@
 /**
  * The mock provider server's public configuration types. Every duration is in milliseconds and
  * says so; every limit is a per-minute or per-day rate, enforced with continuously refilled
- * token buckets (see `key-limiter.ts`).
+ * token buckets (see `key-limiter.ts`), or counted in fixed calendar windows where a key asks for
+ * them (`limits.window`, `limits.dailyReset`).
  */
 import type { DailyReset } from './calendar-day.js';
 import type { MockClock } from './clock.js';
@@ -17,6 +18,23 @@ export type MockProvider = 'openai' | 'anthropic' | 'google' | 'xai' | 'deepseek
  * - `gemini`: prompt tokens only.
  */
 export type AccountingModel = 'openai' | 'openai-max' | 'anthropic' | 'gemini';
+
+/**
+ * What a request is charged to the token buckets (TPM and TPD) at admission, whatever the
+ * surface. `max_tokens` is the request's (or `defaultMaxTokens` when it sets none):
+ * - `input+max_tokens`: prompt tokens + max_tokens (OpenAI's cookbook reserves the sum);
+ * - `max(input,max_tokens)`: the larger of the two (what OpenAI's rate-limit guide documents);
+ * - `input`: prompt tokens only (Gemini).
+ */
+export type ChargeModel = 'input+max_tokens' | 'max(input,max_tokens)' | 'input';
+
+/**
+ * How per-minute limits are counted: `continuous` token buckets (refilled all the time, as
+ * OpenAI and Anthropic document), or `fixed-minute` windows: each calendar minute of the mock's
+ * wall clock allows the limit, and usage resets at every minute boundary (as some providers and
+ * gateways count).
+ */
+export type LimitWindow = 'continuous' | 'fixed-minute';
 
 /** Per-key limits. Absent means unlimited in that dimension. */
 export interface MockLimits {
@@ -37,8 +55,16 @@ export interface MockLimits {
    */
   dailyReset?: DailyReset;
   /**
+   * How the per-minute limits (RPM, TPM, ITPM, OTPM) are counted. Default `continuous`. With
+   * `fixed-minute` each calendar minute allows the whole limit (no `burst`: a window's capacity is
+   * its limit), and the headers show what remains in the current minute and, as the reset, the
+   * time to the next minute boundary. Per-day limits follow `dailyReset`.
+   */
+  window?: LimitWindow;
+  /**
    * Bucket capacities (the largest burst), in requests or tokens. Default: one minute's worth
    * (one day's for per-day limits); for xAI, one second's worth of requests (RPS = RPM / 60).
+   * Continuous windows only.
    */
   burst?: { requests?: number; tokens?: number; inputTokens?: number; outputTokens?: number };
 }
@@ -110,6 +136,19 @@ export interface MockKeyConfig {
   limits?: MockLimits;
   /** Default: the provider's (openai for the OpenAI surface, anthropic, gemini). */
   accounting?: AccountingModel;
+  /**
+   * Overrides what `accounting` charges to the token buckets (TPM, TPD) at admission, on any
+   * surface: so an OpenAI, Anthropic or Gemini key can be driven with any of the three charge
+   * models. ITPM and OTPM keep the accounting's split (input to ITPM; max_tokens to OTPM, except
+   * for `gemini`). Default: the accounting's own (`openai`, `anthropic`: `input+max_tokens`;
+   * `openai-max`: `max(input,max_tokens)`; `gemini`: `input`).
+   */
+  charge?: ChargeModel;
+  /**
+   * Whether the unused part of max_tokens is given back when a request ends (from OTPM, and from
+   * TPM/TPD as the charge model counts it). Default: only for the `anthropic` accounting.
+   */
+  refundUnusedOutput?: boolean;
   /** Tokens the mock generates before max_tokens applies. Default `{ min: 20, max: 200 }`. */
   outputTokens?: OutputLength;
   /** Charged as max_tokens by the openai models when a request sets none. Default 4096. */

@@ -8,11 +8,12 @@ import { DEFAULT_MOCK_KEYS } from './default-keys.js';
 import { DAY_MS, type Dimension, MINUTE_MS } from './dimensions.js';
 import { validateFaults, validateQuotaExhaustion } from './fault-config.js';
 import { validateLatency } from './latency.js';
-import type { AccountingModel, MockFaults, MockKeyConfig, MockLatency, MockProvider, MockServerOptions, QuotaExhaustion } from './options.js';
+import { type AccountingPolicy, accountingPolicy } from './accounting.js';
+import type { AccountingModel, ChargeModel, LimitWindow, MockFaults, MockKeyConfig, MockLatency, MockProvider, MockServerOptions, QuotaExhaustion } from './options.js';
 import { MOCK_PROVIDERS, PROVIDER_PROFILES, type ProviderProfile } from './provider-profiles.js';
 import { expectObject, fieldPath, MockConfigError, optionalBoolean, optionalChoice, optionalNumber, optionalString, required } from './validation.js';
 
-/** One continuously refilled bucket of a key. */
+/** One limit of a key: a continuously refilled bucket, or a fixed calendar window (see `calendar-window.ts`). */
 export interface BucketSpec {
   readonly dimension: Dimension;
   /** The provider's limit, per `periodMs` (what the headers call the limit). */
@@ -23,6 +24,8 @@ export interface BucketSpec {
   readonly ratePerMs: number;
   /** `continuous` for a token bucket; for a per-day limit, possibly a reset at midnight. */
   readonly dailyReset: DailyReset;
+  /** Per-minute limits: counted in fixed calendar minutes when `fixed-minute`. Absent: continuous. */
+  readonly window?: LimitWindow;
 }
 
 /** A key with every default applied. */
@@ -31,6 +34,8 @@ export interface ResolvedKey {
   readonly provider: MockProvider;
   readonly profile: ProviderProfile;
   readonly accounting: AccountingModel;
+  /** The accounting with the key's `charge` and `refundUnusedOutput` applied. */
+  readonly policy: AccountingPolicy;
   readonly buckets: readonly BucketSpec[];
   readonly maxConcurrent: number | undefined;
   readonly outputTokens: { readonly min: number; readonly max: number };
@@ -58,12 +63,13 @@ export interface ResolvedConfig {
   readonly maxBodyBytes: number;
 }
 
-const LIMIT_FIELDS = ['requestsPerMinute', 'tokensPerMinute', 'inputTokensPerMinute', 'outputTokensPerMinute', 'requestsPerDay', 'tokensPerDay', 'maxConcurrent', 'dailyReset', 'burst'] as const;
+const LIMIT_FIELDS = ['requestsPerMinute', 'tokensPerMinute', 'inputTokensPerMinute', 'outputTokensPerMinute', 'requestsPerDay', 'tokensPerDay', 'maxConcurrent', 'dailyReset', 'window', 'burst'] as const;
 const KEY_FIELDS = [
-  'provider', 'limits', 'accounting', 'outputTokens', 'defaultMaxTokens', 'tokensPerChunk', 'latency', 'quotaExhausted',
+  'provider', 'limits', 'accounting', 'charge', 'refundUnusedOutput', 'outputTokens', 'defaultMaxTokens', 'tokensPerChunk', 'latency', 'quotaExhausted',
   'overLimit', 'maxWaitMs', 'maxQueued', 'keepAliveIntervalMs', 'rateLimitHeaders', 'organization', 'faults',
 ] as const;
 const ACCOUNTING_MODELS: readonly AccountingModel[] = ['openai', 'openai-max', 'anthropic', 'gemini'];
+const CHARGE_MODELS: readonly ChargeModel[] = ['input+max_tokens', 'max(input,max_tokens)', 'input'];
 
 /** True for the loopback addresses the mock may listen on. */
 function isLoopbackHost(host: string): boolean {
@@ -76,10 +82,23 @@ function resolveBuckets(value: unknown, path: string, profile: ProviderProfile):
   const burstRecord = limits.burst === undefined ? {} : expectObject(limits.burst, `${path}.burst`, ['requests', 'tokens', 'inputTokens', 'outputTokens']);
   const burst = (field: string) => optionalNumber(burstRecord[field], `${path}.burst.${field}`, { min: 1 });
   const dailyReset = optionalChoice(limits.dailyReset, `${path}.dailyReset`, ['continuous', 'midnight-utc', 'midnight-pacific'] as const) ?? profile.dailyReset;
+  const window = optionalChoice(limits.window, `${path}.window`, ['continuous', 'fixed-minute'] as const) ?? 'continuous';
+  // A fixed window allows its whole limit at once: there is no separate burst to set.
+  if (window === 'fixed-minute' && limits.burst !== undefined) throw new MockConfigError(`${path}.burst`, "a 'fixed-minute' window has no burst: each minute allows the whole limit");
   const buckets: BucketSpec[] = [];
   const add = (dimension: Dimension, limit: number | undefined, periodMs: number, capacity: number | undefined) => {
     if (limit === undefined) return;
-    buckets.push({ dimension, limit, periodMs, capacity: capacity ?? limit, ratePerMs: limit / periodMs, dailyReset: periodMs === DAY_MS ? dailyReset : 'continuous' });
+    const perDay = periodMs === DAY_MS;
+    const fixed = !perDay && window === 'fixed-minute';
+    buckets.push({
+      dimension,
+      limit,
+      periodMs,
+      capacity: fixed ? limit : (capacity ?? limit),
+      ratePerMs: limit / periodMs,
+      dailyReset: perDay ? dailyReset : 'continuous',
+      ...(fixed ? { window } : {}),
+    });
   };
   const requestsPerMinute = rate('requestsPerMinute');
   const defaultRequestBurst = requestsPerMinute === undefined ? undefined : Math.max(1, (requestsPerMinute * profile.requestBurstSeconds) / 60);
@@ -117,11 +136,17 @@ function resolveKey(apiKey: string, value: unknown, path: string): ResolvedKey {
     throw new MockConfigError(`${path}.quotaExhausted`, `'${quotaExhausted}' is an Anthropic variant; use true for ${provider}`);
   }
   const { buckets, maxConcurrent } = resolveBuckets(record.limits, `${path}.limits`, profile);
+  const accounting = optionalChoice(record.accounting, `${path}.accounting`, ACCOUNTING_MODELS) ?? profile.accounting;
+  const policy = accountingPolicy(accounting, {
+    charge: optionalChoice(record.charge, `${path}.charge`, CHARGE_MODELS),
+    refundUnusedOutput: optionalBoolean(record.refundUnusedOutput, `${path}.refundUnusedOutput`),
+  });
   return {
     apiKey,
     provider,
     profile,
-    accounting: optionalChoice(record.accounting, `${path}.accounting`, ACCOUNTING_MODELS) ?? profile.accounting,
+    accounting,
+    policy,
     buckets,
     maxConcurrent,
     outputTokens: resolveOutputTokens(record.outputTokens, `${path}.outputTokens`),

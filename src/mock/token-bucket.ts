@@ -45,8 +45,8 @@ export class TokenBucket {
     this.updatedAt = Math.max(now, this.updatedAt);
   }
 
-  /** Gives back `amount` (never above capacity). */
-  refund(amount: number, now: number): void {
+  /** Gives back `amount` (never above capacity); when it was charged does not matter to a continuous bucket. */
+  refund(amount: number, now: number, _admittedAt?: number): void {
     this.level = Math.min(this.capacity, this.levelAt(now) + amount);
     this.updatedAt = Math.max(now, this.updatedAt);
   }

@@ -1,5 +1,5 @@
 /** What the function called by a pipeline learns about its attempt, and what it can report back. */
-import type { Usage } from '../limiter/lease.js';
+import type { Lease, Usage } from '../limiter/lease.js';
 import type { ProviderRateLimitState, RateLimiter } from '../limiter/rate-limiter.js';
 
 export interface AttemptContext {
@@ -25,6 +25,8 @@ export class Attempt implements AttemptContext {
     public signal: AbortSignal | undefined,
     readonly requestId: string | undefined,
     private readonly limiter: RateLimiter | undefined,
+    /** This attempt's admission: the provider's figures on its response are read against it. */
+    private readonly lease: Lease | null = null,
   ) {}
 
   reportUsage(usage: Usage): void {
@@ -32,6 +34,6 @@ export class Attempt implements AttemptContext {
   }
 
   reportProviderState(state: ProviderRateLimitState): void {
-    this.limiter?.applyProviderState(state);
+    this.limiter?.applyProviderState(state, this.lease ?? undefined);
   }
 }

@@ -99,7 +99,12 @@ export function getHealthStatus(): HealthStatus {
   return getDefaultResilience().getHealthStatus();
 }
 
-/** Closes a service's circuit by hand (the seeds' `reset_circuit_breaker`). */
+/** Closes a service's circuit by hand and ends any provider pause (the seeds' `reset_circuit_breaker`). */
 export function resetCircuitBreaker(service: string): void {
   getDefaultResilience().resetCircuitBreaker(service);
+}
+
+/** Ends a pause a provider's retry-after imposed on a service's rate limiter. */
+export function resetRateLimiter(service: string): void {
+  getDefaultResilience().resetRateLimiter(service);
 }

@@ -13,6 +13,7 @@ export {
   RateLimited,
   rateLimited,
   resetCircuitBreaker,
+  resetRateLimiter,
   type RateLimitedOptions,
 } from './default-registry.js';
 export { combineInstrumentations, type AttemptObserver, type CallInstrumentation, type CallObserver } from './instrumentation.js';

@@ -8,14 +8,16 @@ import { abortReason, sleep } from '../core/abort.js';
 import { classifyError, retryAfterMsOf } from '../core/classify.js';
 import type { Clock } from '../core/clock.js';
 import { type AttemptFailure, RetryExhaustedError } from '../core/errors.js';
+import type { FailureKind } from '../core/failure-kinds.js';
 import type { EventChannel, ResilienceEvent } from '../core/events.js';
 import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { sharedBreakerStateOf } from './shared-breaker.js';
 import type { AttemptObserver, CallInstrumentation, CallObserver } from './instrumentation.js';
-import type { Lease, Usage } from '../limiter/lease.js';
+import type { CallOutcome, Lease, Usage } from '../limiter/lease.js';
 import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { Priority } from '../limiter/priority.js';
 import { type AcquireOptions, RateLimiter } from '../limiter/rate-limiter.js';
+import { nextBackoffDelayMs } from '../retry/backoff.js';
 import { RetryPolicy } from '../retry/retry-policy.js';
 import { Attempt, type AttemptContext } from './attempt-context.js';
 import { runAttempt } from './run-attempt.js';
@@ -43,6 +45,11 @@ export interface ExecuteOptions<T = unknown> {
 
 const NO_OPTIONS: ExecuteOptions = {};
 
+/** What a failed call says of the provider's load (for a concurrency learned from latency). */
+function outcomeOf(kind: FailureKind): CallOutcome {
+  return kind === 'timeout' || kind === 'overloaded' || kind === 'rate_limited' || kind === 'server_error' ? 'dropped' : 'ignored';
+}
+
 /** The observer of an instrumented call and of its attempt under way. */
 interface AttemptTrack {
   readonly call: CallObserver;
@@ -63,7 +70,8 @@ function usageOf<T>(options: ExecuteOptions<T>, result: T): Usage | undefined {
 }
 
 export class Pipeline {
-  readonly limiter: RateLimiter | undefined;
+  /** The service's limiter: configured, learned from the provider (see learnLimitsWhenUnconfigured), or none. */
+  limiter: RateLimiter | undefined;
   readonly breaker: CircuitBreaker | undefined;
   /** Always present: `retry: false` is a policy of no retries, so failures are reported the same way. */
   readonly retry: RetryPolicy;
@@ -72,22 +80,23 @@ export class Pipeline {
   instrumentation: CallInstrumentation | undefined;
   private readonly timeoutMs: number;
   private readonly shadow: boolean;
+  private readonly rateLimitOption: ServiceOptions['rateLimit'];
 
   constructor(
     readonly service: string,
     options: ServiceOptions,
     private readonly clock: Clock,
     private readonly events: EventChannel<ResilienceEvent>,
-    store: AnyLimiterStore | undefined,
+    private readonly store: AnyLimiterStore | undefined,
   ) {
-    this.limiter = options.rateLimit ? new RateLimiter({ ...options.rateLimit, name: service, clock, store }) : undefined;
+    this.rateLimitOption = options.rateLimit;
+    this.limiter = options.rateLimit ? this.createLimiter(options.rateLimit) : undefined;
     this.breaker =
       options.circuitBreaker === false ? undefined : new CircuitBreaker(service, { ...options.circuitBreaker, clock, shared: sharedBreakerStateOf(service, options.circuitBreaker, store) });
     const retry = options.retry === false ? { maxRetries: 0, budget: false as const } : options.retry;
     this.retry = new RetryPolicy({ ...retry, name: service, clock, events });
     this.timeoutMs = options.timeoutMs ?? Infinity;
     this.shadow = options.mode === 'shadow';
-    this.limiter?.events.on((event) => events.emit(event));
     this.breaker?.onSharedHealth.on((event) => {
       if (event.healthy) events.emit({ type: 'store_recovered', service, at: event.at, downMs: event.downMs ?? 0, component: 'circuitBreaker' });
       else events.emit({ type: 'store_unavailable', service, at: event.at, failMode: 'local', message: event.message ?? 'no answer', component: 'circuitBreaker' });
@@ -96,6 +105,22 @@ export class Pipeline {
       this.counters.transitions++;
       events.emit(event);
     });
+  }
+
+  private createLimiter(options: Exclude<ServiceOptions['rateLimit'], false | undefined>): RateLimiter {
+    const limiter = new RateLimiter({ ...options, name: this.service, clock: this.clock, store: this.store });
+    limiter.events.on((event) => this.events.emit(event));
+    return limiter;
+  }
+
+  /**
+   * For LLM providers (resilientFetch): a service configured with no `rateLimit` at all (not
+   * `false`) gets a limiter that learns the limits from the provider's headers, careful (one
+   * request at a time) until its first response.
+   */
+  learnLimitsWhenUnconfigured(): void {
+    if (this.limiter !== undefined || this.rateLimitOption !== undefined) return;
+    this.limiter = this.createLimiter({ initialConcurrency: 1 });
   }
 
   execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {
@@ -135,12 +160,18 @@ export class Pipeline {
     this.retry.budget?.recordRequest(arrivedAt);
     let failures: AttemptFailure[] | undefined;
     let previousDelayMs: number | undefined;
+    /** Attempts that met a provider's 429 and went back to the queue for its pause. */
+    let requeues = 0;
+    /** The pause the last 429 imposed: the next admission may wait that much longer. */
+    let pausedMs = 0;
     for (let attempt = 1; ; attempt++) {
       counters.attempts++;
       if (track) track.current = track.call.startAttempt(attempt);
       const epoch = this.breaker ? this.permit(options.requestId) : -1;
       // The common case (admitted at once) stays synchronous: no promise, no extra turn.
-      const request: AcquireOptions = attempt === 1 ? options : { ...options, queuedSince: arrivedAt };
+      const request: AcquireOptions =
+        attempt === 1 ? options : { ...options, queuedSince: arrivedAt, ...(pausedMs > 0 ? { maxWaitMs: (options.maxWaitMs ?? this.limiter!.maxWaitMs) + pausedMs } : {}) };
+      pausedMs = 0;
       let startedAt = attempt === 1 ? arrivedAt : clock.now();
       let lease: Lease | null = null;
       if (this.limiter) {
@@ -152,7 +183,7 @@ export class Pipeline {
         track?.current?.admitted(lease.waitedMs);
       }
       // A function that takes no context gets none: no allocation for it on the hot path.
-      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, this.limiter);
+      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, this.limiter, lease);
       try {
         const result = context === undefined ? await (fn as () => Promise<T> | T)() : await runAttempt(fn, context, Math.min(this.timeoutMs, deadlineAt - startedAt), signal, clock);
         if (epoch >= 0) {
@@ -165,7 +196,7 @@ export class Pipeline {
             breaker.onSuccess(epoch, 0);
           }
         }
-        lease?.release(context?.usage ?? usageOf(options, result));
+        lease?.release(context?.usage ?? usageOf(options, result), 'success');
         counters.succeeded++;
         if (track) {
           track.current?.end();
@@ -179,7 +210,11 @@ export class Pipeline {
           if (signal?.aborted) this.breaker!.onIgnored(epoch);
           else this.breaker!.onFailure(epoch, error, now - startedAt);
         }
-        lease?.release(context?.usage);
+        const kind: FailureKind = signal?.aborted ? 'aborted' : classifyError(error);
+        // A 429 is a pause, not a fault: one pause for every caller of the service (so they do not
+        // each earn their own), set before this request's slot is given back to the queue.
+        const pause = kind === 'rate_limited' && this.limiter ? this.pauseFor429(error, requeues, lease) : undefined;
+        lease?.release(context?.usage, outcomeOf(kind));
         if (track) {
           track.current?.end(error);
           track.current = undefined;
@@ -188,11 +223,18 @@ export class Pipeline {
           counters.recordFailure('aborted');
           throw abortReason(signal);
         }
-        const kind = classifyError(error);
-        if (kind === 'rate_limited' && this.limiter) {
-          // One 429 pauses the whole service, so its other callers do not each earn their own.
-          const retryAfterMs = retryAfterMsOf(error, clock.wallTime());
-          if (retryAfterMs !== undefined) this.limiter.applyProviderState({ retryAfterMs });
+        if (pause) {
+          // Within the cap, this request goes back to its place in the queue for the pause, without
+          // spending the retry budget, which bounds retries of faults.
+          if (pause.requeue && requeues < this.retry.maxRetries && now + pause.ms < deadlineAt && !this.shadow) {
+            requeues++;
+            pausedMs = pause.ms;
+            (failures ??= []).push({ attempt, kind, error, delayMs: pause.ms });
+            counters.retries++;
+            this.retry.reportFailure(attempt, kind, error, options.requestId);
+            this.retry.reportRetry(attempt, { retry: true, delayMs: pause.ms, fromRetryAfter: pause.fromRetryAfter, kind }, options.requestId);
+            continue;
+          }
         }
         const decision = this.retry.decide(attempt, error, { nowMs: now, deadlineAt, lastAttemptDurationMs: now - startedAt, previousDelayMs });
         this.retry.reportFailure(attempt, kind, error, options.requestId);
@@ -213,6 +255,22 @@ export class Pipeline {
         });
       }
     }
+  }
+
+  /**
+   * Pauses the limiter for a 429: its retry-after (capped by the limiter's maxPauseMs) or, when it
+   * names none, a backoff delay. A retry-after beyond either cap is not waited for here: the retry
+   * policy decides (it stops at maxRetryAfterMs, so a caller with a fallback moves on).
+   */
+  private pauseFor429(error: unknown, requeues: number, lease: Lease | null): { ms: number; requeue: boolean; fromRetryAfter: boolean } {
+    const limiter = this.limiter!;
+    limiter.noteRateLimited();
+    const retryAfterMs = retryAfterMsOf(error, this.clock.wallTime());
+    const asked = retryAfterMs ?? nextBackoffDelayMs(requeues, undefined, this.retry.backoff);
+    const ms = limiter.applyProviderState({ retryAfterMs: asked }, lease ?? undefined);
+    // Waited for in the queue only within both caps: the service's pause and this policy's
+    // longest retry-after (a caller who would rather fall back than wait sets it low).
+    return { ms, requeue: asked <= limiter.maxPauseMs && asked <= this.retry.maxRetryAfterMs, fromRetryAfter: retryAfterMs !== undefined };
   }
 
   /** A breaker permit, or -1 when there is no call to count (shadow mode let a refused call through). Throws when refused. */

@@ -159,8 +159,16 @@ export class Resilience {
   }
 
   /** Closes the circuit of `service` by hand. */
+  /** Closes the service's circuit and ends any pause a provider's retry-after imposed on it. */
   resetCircuitBreaker(service: string): void {
-    this.pipeline(service).breaker?.reset();
+    const pipeline = this.pipeline(service);
+    pipeline.breaker?.reset();
+    pipeline.limiter?.clearPause();
+  }
+
+  /** Ends any pause a provider's retry-after imposed on the service's limiter. */
+  resetRateLimiter(service: string): void {
+    this.pipeline(service).limiter?.clearPause();
   }
 }
 

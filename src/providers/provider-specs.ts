@@ -61,7 +61,7 @@ export const PROVIDER_SPECS: Readonly<Record<ProviderId, ProviderSpec>> = {
     defaultModel: 'claude-haiku-4-5',
     modelPattern: /^claude-/i,
     // Input to ITPM, output to OTPM; unused output is given back; client-side counts run 10-30 % off.
-    accounting: { charge: 'split_input_output', refundUnusedOutput: true, charsPerToken: 3.5, safetyMargin: 0.2 },
+    accounting: { charge: 'input+max_tokens', refundUnusedOutput: true, charsPerToken: 3.5, safetyMargin: 0.2 },
     defaultMaxTokens: 1024,
     defaultLimits: { requestsPerMinute: 50, inputTokensPerMinute: 100_000, outputTokensPerMinute: 20_000 },
   },
@@ -73,7 +73,7 @@ export const PROVIDER_SPECS: Readonly<Record<ProviderId, ProviderSpec>> = {
     apiKeyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
     defaultModel: 'gemini-2.5-flash',
     modelPattern: /^gemini-/i,
-    accounting: { charge: 'input_only', refundUnusedOutput: true, charsPerToken: 4, safetyMargin: 0.1 },
+    accounting: { charge: 'input', refundUnusedOutput: true, charsPerToken: 4, safetyMargin: 0.1 },
     defaultMaxTokens: 1024,
     defaultLimits: { requestsPerMinute: 60, tokensPerMinute: 120_000 },
   },

@@ -17,6 +17,7 @@
  *   - settle:  leaseId ('' = none), n deltas (positive debits, negative refunds; never above a full bucket)
  *   - renew:   m, m lease ids     - hello: process id, ttl ms
  *   - pause:   ms                 - level: dimension index, units (lowers only)
+ *   - unpause: (none)
  *   - state:   (none)
  *
  * Every reply is an array { status, mismatch, ... } where mismatch = 1 when the fingerprint
@@ -264,6 +265,10 @@ elseif op == 'pause' then
   pauseUntil = untilMs
   saveState({'p', fmt(untilMs)}, untilMs)
   return {1, mismatch, fmt(untilMs - now)}
+elseif op == 'unpause' then
+  -- Ends the pause at once (resetRateLimiter / resetCircuitBreaker).
+  redis.call('HDEL', KEYS[1], 'p')
+  return {1, mismatch}
 elseif op == 'level' then
   for i = 1, n do
     if idx[i] == ARGV[rest] then
@@ -293,4 +298,4 @@ return redis.error_reply('llm-resilience: unknown op ' .. tostring(op))
 `;
 
 /** The operations of {@link ADMISSION_SCRIPT}. */
-export type ScriptOp = 'admit' | 'wait' | 'settle' | 'renew' | 'hello' | 'pause' | 'level' | 'state';
+export type ScriptOp = 'admit' | 'wait' | 'settle' | 'renew' | 'hello' | 'pause' | 'unpause' | 'level' | 'state';

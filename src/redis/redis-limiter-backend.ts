@@ -153,6 +153,11 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     return replyNumber('pause', await this.call('pause', 3, String(Math.max(0, ms))), 2);
   }
 
+  /** Ends the fleet's pause at once. */
+  async clearPause(): Promise<void> {
+    await this.call('unpause', 2);
+  }
+
   /**
    * Lowers a dimension's available units to `units` (provider headers). Never raises it: another
    * process may have spent since the provider answered. Resolves to whether it changed.

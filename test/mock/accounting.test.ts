@@ -1,17 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MockKeyConfig, MockServer } from '../../src/mock/index.js';
-import { anthropicMessage, geminiGenerate, oneMessagePrompt, openaiChat, startOnManualClock } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { anthropicMessage, geminiGenerate, oneMessagePrompt, openaiChat, serveOnManualClock } from './helpers.js';
 
-let mock: MockServer | undefined;
-afterEach(async () => {
-  await mock?.close();
-  mock = undefined;
-});
-
-async function serve(keys: Record<string, MockKeyConfig>): Promise<MockServer> {
-  mock = (await startOnManualClock({ keys })).mock;
-  return mock;
-}
+const serve = serveOnManualClock();
 
 const PROMPT = oneMessagePrompt('Hello there'.length); // 10
 

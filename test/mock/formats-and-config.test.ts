@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextMidnight } from '../../src/mock/calendar-day.js';
-import { DayWindow } from '../../src/mock/day-window.js';
+import { CalendarWindow } from '../../src/mock/calendar-window.js';
 import { sampleDelayMs } from '../../src/mock/latency.js';
 import { SeededRandom } from '../../src/mock/random.js';
 import { TokenBucket } from '../../src/mock/token-bucket.js';
@@ -62,7 +62,7 @@ describe('mock building blocks', () => {
   });
 
   it('a day window gives nothing back until midnight, then everything', () => {
-    const window = new DayWindow(3, 'midnight-utc', Date.UTC(2026, 0, 1, 12), 0);
+    const window = new CalendarWindow(3, 'midnight-utc', Date.UTC(2026, 0, 1, 12), 0);
     window.take(3, 0);
     expect(window.msUntil(1, 0)).toBe(12 * 3_600_000);
     expect(window.levelAt(11 * 3_600_000)).toBe(0);

@@ -1,6 +1,12 @@
 /** Helpers of the mock server's tests: requests to each surface, and an SSE reader of their own. */
+import fc from 'fast-check';
+import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
+import { admissionCharge, amountFor, settledCharge } from '../../src/mock/accounting.js';
+import { startMockServer, type AccountingModel, type MockKeyConfig, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
+import { KeyLimiter } from '../../src/mock/key-limiter.js';
+import { LimitAudit } from '../../src/mock/limit-audit.js';
+import type { BucketSpec } from '../../src/mock/resolve-config.js';
 
 /** One server-sent event block: its event name, data lines joined, and comment lines. */
 export interface SseBlock {
@@ -36,6 +42,89 @@ export async function startOnManualClock(options: Omit<MockServerOptions, 'clock
   const clock = new ManualClock({ startMs: 1000, wallTimeMs: Date.UTC(2026, 0, 1, 12, 0, 0) });
   const mock = await startMockServer({ ...options, clock });
   return { mock, clock };
+}
+
+/**
+ * For a test file whose tests each start one server on a manual clock: returns `serve(keys)`,
+ * and closes the server after each test.
+ */
+export function serveOnManualClock(): (keys: Record<string, MockKeyConfig>) => Promise<MockServer> {
+  let current: MockServer | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (keys) => {
+    current = (await startOnManualClock({ keys })).mock;
+    return current;
+  };
+}
+
+/** Sends `count` requests one after another; their statuses (bodies read). */
+export async function statuses(count: number, send: () => Promise<Response>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await send();
+    await response.arrayBuffer();
+    out.push(response.status);
+  }
+  return out;
+}
+
+/** One step of traffic replayed against a key limiter and its audit. */
+export interface TrafficStep {
+  advanceMs: number;
+  prompt: number;
+  maxTokens: number;
+  output: number;
+  /** End the oldest request in flight before this step's admission. */
+  releaseNow: boolean;
+}
+
+/** Traffic of 50 to 200 steps, each at most `maxAdvanceMs` after the last, for property tests. */
+export function trafficArbitrary(maxAdvanceMs: number): fc.Arbitrary<TrafficStep[]> {
+  const step = fc.record({
+    advanceMs: fc.integer({ min: 0, max: maxAdvanceMs }),
+    prompt: fc.integer({ min: 1, max: 400 }),
+    maxTokens: fc.integer({ min: 1, max: 500 }),
+    output: fc.integer({ min: 0, max: 500 }),
+    releaseNow: fc.boolean(),
+  });
+  // A lower bound on the length: fast-check's default sizes would keep most arrays short, and
+  // traffic that crosses no window boundary tests little.
+  return fc.array(step, { minLength: 50, maxLength: 200 });
+}
+
+/** The accounting models, for property tests. */
+export const ACCOUNTING_MODELS = fc.constantFrom<AccountingModel>('openai', 'openai-max', 'anthropic', 'gemini');
+
+/**
+ * Replays `steps` through a KeyLimiter and records what it admits and refunds in an independent
+ * LimitAudit, as the server does; resolves to the audit's violation count (0 when the limiter
+ * never admits what the audit forbids).
+ */
+export function auditedReplay(model: AccountingModel, specs: readonly BucketSpec[], wallOffsetMs: number, steps: readonly TrafficStep[], maxConcurrent = 4): number {
+  const limiter = new KeyLimiter(specs, maxConcurrent, 0, wallOffsetMs);
+  const audit = new LimitAudit(specs, maxConcurrent, 0, wallOffsetMs);
+  const open: { charge: ReturnType<typeof admissionCharge>; output: number; at: number }[] = [];
+  let now = 0;
+  for (const step of steps) {
+    now += step.advanceMs;
+    const oldest = step.releaseNow ? open.shift() : undefined;
+    if (oldest) {
+      const settled = settledCharge(model, oldest.charge, oldest.output);
+      limiter.release(oldest.charge, settled, now, oldest.at);
+      for (const s of specs) audit.record(s.dimension, amountFor(s.dimension, settled) - amountFor(s.dimension, oldest.charge), now, oldest.at);
+      audit.exit();
+    }
+    const charge = admissionCharge(model, { promptTokens: step.prompt, maxTokens: step.maxTokens, defaultMaxTokens: 4096 });
+    const result = limiter.tryAdmit(charge, now);
+    if (!result.ok) continue;
+    for (const s of specs) audit.record(s.dimension, amountFor(s.dimension, charge), now);
+    audit.enter(now);
+    open.push({ charge, output: step.output, at: result.at });
+  }
+  return audit.violationCount;
 }
 
 /** POSTs an OpenAI chat completion. */

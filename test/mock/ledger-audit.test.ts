@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { admissionCharge, amountFor, settledCharge } from '../../src/mock/accounting.js';
-import { KeyLimiter } from '../../src/mock/key-limiter.js';
 import { LimitAudit } from '../../src/mock/limit-audit.js';
 import { startMockServer, type KeyLedgerReport, type MockServer } from '../../src/mock/index.js';
 import type { BucketSpec } from '../../src/mock/resolve-config.js';
-import { anthropicMessage, dataJson, openaiChat, parseSse } from './helpers.js';
+import { ACCOUNTING_MODELS, anthropicMessage, auditedReplay, dataJson, openaiChat, parseSse, trafficArbitrary } from './helpers.js';
 
 let mock: MockServer | undefined;
 afterEach(async () => {
@@ -140,40 +138,12 @@ describe('mock ledger and its independent audit', () => {
   });
 
   it('property: whatever the traffic, the limiter never admits what the audit forbids', () => {
-    const operation = fc.record({
-      advanceMs: fc.integer({ min: 0, max: 3000 }),
-      prompt: fc.integer({ min: 1, max: 400 }),
-      maxTokens: fc.integer({ min: 1, max: 500 }),
-      output: fc.integer({ min: 0, max: 500 }),
-      releaseNow: fc.boolean(),
-    });
     fc.assert(
-      fc.property(fc.constantFrom('openai', 'openai-max', 'anthropic', 'gemini') as fc.Arbitrary<'openai' | 'openai-max' | 'anthropic' | 'gemini'>, fc.array(operation, { maxLength: 200 }), (model, operations) => {
+      fc.property(ACCOUNTING_MODELS, trafficArbitrary(3000), (model, steps) => {
         const daily: BucketSpec = { dimension: 'tokensPerDay', limit: 20_000, periodMs: 86_400_000, capacity: 20_000, ratePerMs: 20_000 / 86_400_000, dailyReset: 'midnight-utc' };
         const specs = [spec('requests', 30, 5), spec('tokens', 3000, 1500), spec('inputTokens', 2000), spec('outputTokens', 1200, 700), daily];
         // Five minutes before midnight UTC: the traffic crosses it.
-        const wallOffsetMs = Date.UTC(2026, 0, 1, 23, 55);
-        const limiter = new KeyLimiter(specs, 4, 0, wallOffsetMs);
-        const audit = new LimitAudit(specs, 4, 0, wallOffsetMs);
-        const open: { charge: ReturnType<typeof admissionCharge>; output: number }[] = [];
-        let now = 0;
-        const release = (entry: (typeof open)[number]) => {
-          const settled = settledCharge(model, entry.charge, entry.output);
-          limiter.release(entry.charge, settled, now);
-          for (const s of specs) audit.record(s.dimension, amountFor(s.dimension, settled) - amountFor(s.dimension, entry.charge), now);
-          audit.exit();
-        };
-        for (const op of operations) {
-          now += op.advanceMs;
-          if (open.length > 0 && op.releaseNow) release(open.shift()!);
-          const charge = admissionCharge(model, { promptTokens: op.prompt, maxTokens: op.maxTokens, defaultMaxTokens: 4096 });
-          const result = limiter.tryAdmit(charge, now);
-          if (!result.ok) continue;
-          for (const s of specs) audit.record(s.dimension, amountFor(s.dimension, charge), now);
-          audit.enter(now);
-          open.push({ charge, output: op.output });
-        }
-        return audit.violationCount === 0;
+        return auditedReplay(model, specs, Date.UTC(2026, 0, 1, 23, 55), steps) === 0;
       }),
       { numRuns: 300 },
     );

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { MockServer } from '../../src/mock/index.js';
-import { anthropicMessage, geminiGenerate, oneMessagePrompt, openaiChat, startOnManualClock } from './helpers.js';
+import { anthropicMessage, geminiGenerate, oneMessagePrompt, openaiChat, startOnManualClock, statuses } from './helpers.js';
 
 let mock: MockServer | undefined;
 afterEach(async () => {
@@ -14,16 +14,6 @@ async function openaiServer(limits: Record<string, number>): Promise<{ mock: Moc
   mock = started.mock;
   return started;
 }
-
-const statuses = async (count: number, send: () => Promise<Response>) => {
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const response = await send();
-    await response.arrayBuffer();
-    out.push(response.status);
-  }
-  return out;
-};
 
 describe('mock limits: continuous token buckets per key', () => {
   it('a burst beyond RPM gets 429 with retry-after, retry-after-ms, the rate-limit headers and OpenAI\'s body', async () => {

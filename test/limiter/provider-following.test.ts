@@ -1,0 +1,168 @@
+/**
+ * What the provider's headers do to the limiter (issue 11): limits adopted, learned or capped by
+ * the configured ones; nonsense figures ignored; the careful start; retry-after pauses capped and
+ * cleared. Each test is named after what it pins.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { RateLimitExceededError } from '../../src/core/errors.js';
+import type { ResilienceEvent } from '../../src/core/events.js';
+import { RateLimiter } from '../../src/limiter/rate-limiter.js';
+import { createResilience } from '../../src/policy/resilience.js';
+import { parseOpenAIRateLimitHeaders } from '../../src/providers/rate-limit-headers.js';
+
+describe('limits from the provider', () => {
+  it('a limiter told nothing adopts the limits the headers name (learned, per dimension)', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock });
+    limiter.applyProviderState({ limitRequests: 500, remainingRequests: 490, limitTokens: 30_000, remainingTokens: 29_000 });
+    const stats = limiter.stats();
+    expect(stats.maxRequestsPerMinute).toBe(500);
+    expect(stats.maxTokensPerMinute).toBe(30_000);
+    expect(stats.limitSources).toEqual({ requestsPerMinute: 'provider', tokensPerMinute: 'provider' });
+    expect(stats.remaining).toEqual({ requestsPerMinute: 490, tokensPerMinute: 29_000 });
+    // Enforced from now on: 29 000 tokens fit, 29 001 do not.
+    expect(limiter.tryAcquire({ tokens: 29_001 })).toBeNull();
+    expect(limiter.tryAcquire({ tokens: 29_000 })).not.toBeNull();
+  });
+
+  it('a configured limit is a ceiling: the headers lower it and raise it back, never above', () => {
+    const limiter = new RateLimiter({ clock: new ManualClock(), tokensPerMinute: 40_000 });
+    limiter.applyProviderState({ limitTokens: 30_000 });
+    expect(limiter.stats().maxTokensPerMinute).toBe(30_000);
+    limiter.applyProviderState({ limitTokens: 90_000 });
+    expect(limiter.stats().maxTokensPerMinute).toBe(40_000);
+    expect(limiter.stats().limitSources.tokensPerMinute).toBe('configured');
+  });
+
+  it('an initial (built-in) limit is replaced by the header, up as well as down: the default 60 RPM no longer caps a 600 RPM key', () => {
+    const limiter = new RateLimiter({ clock: new ManualClock(), initialLimits: { requestsPerMinute: 60 } });
+    // Headers seen once: from then on each lease knows what the provider's figure may lack.
+    limiter.applyProviderState({ remainingRequests: 60 });
+    const lease = limiter.tryAcquire()!;
+    limiter.applyProviderState({ limitRequests: 600, remainingRequests: 599 }, lease);
+    lease.release();
+    expect(limiter.stats().maxRequestsPerMinute).toBe(600);
+    expect(limiter.stats().limitSources.requestsPerMinute).toBe('provider');
+    let admitted = 0;
+    while (limiter.tryAcquire() !== null && admitted < 1000) admitted++;
+    expect(admitted).toBe(599);
+  });
+
+  it("Anthropic's combined tokens-* figure is not taken for a bucket of its own when input and output limits are named", () => {
+    const limiter = new RateLimiter({ clock: new ManualClock() });
+    limiter.applyProviderState({ limitTokens: 8_000, remainingTokens: 8_000, limitInputTokens: 30_000, remainingInputTokens: 30_000, limitOutputTokens: 8_000, remainingOutputTokens: 8_000 });
+    const stats = limiter.stats();
+    expect(stats.maxTokensPerMinute).toBeNull();
+    expect(stats.maxInputTokensPerMinute).toBe(30_000);
+    expect(stats.maxOutputTokensPerMinute).toBe(8_000);
+  });
+
+  it('learnLimits: false keeps to the configured dimensions', () => {
+    const limiter = new RateLimiter({ clock: new ManualClock(), requestsPerMinute: 100, learnLimits: false });
+    limiter.applyProviderState({ limitTokens: 30_000, remainingTokens: 10 });
+    expect(limiter.stats().maxTokensPerMinute).toBeNull();
+  });
+
+  it('headers with nonsense values (-1, abc, 1e309, empty) change nothing', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, requestsPerMinute: 100, tokensPerMinute: 10_000 });
+    const before = limiter.stats();
+    for (const value of ['-1', 'abc', '1e309', '', '12abc', 'Infinity', 'NaN']) {
+      limiter.applyProviderState(
+        parseOpenAIRateLimitHeaders(
+          { 'x-ratelimit-limit-requests': value, 'x-ratelimit-remaining-requests': value, 'x-ratelimit-limit-tokens': value, 'x-ratelimit-remaining-tokens': value, 'x-ratelimit-reset-tokens': value },
+          clock.wallTime(),
+        ),
+      );
+    }
+    // Values the parser lets through but that are nonsense as limits.
+    limiter.applyProviderState({ limitRequests: 0, limitTokens: Infinity, remainingTokens: Number.NaN, remainingRequests: -5 });
+    limiter.applyProviderState({ limitTokens: Number("1e309"), remainingTokens: Number.MAX_VALUE });
+    const after = limiter.stats();
+    expect(after.maxRequestsPerMinute).toBe(before.maxRequestsPerMinute);
+    expect(after.maxTokensPerMinute).toBe(before.maxTokensPerMinute);
+    expect(after.remaining).toEqual(before.remaining);
+  });
+
+  it('a limit learned from a header never exceeds a configured limit', () => {
+    const limiter = new RateLimiter({ clock: new ManualClock(), requestsPerMinute: 50 });
+    limiter.applyProviderState({ limitRequests: 1e11, remainingRequests: 1e11 });
+    expect(limiter.stats().maxRequestsPerMinute).toBe(50);
+    expect(limiter.stats().remaining.requestsPerMinute).toBe(50);
+  });
+});
+
+describe('the careful start', () => {
+  it('until the first response, initialConcurrency requests at a time; then the learned limits', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, initialConcurrency: 1, maxWaitMs: 10_000 });
+    const first = limiter.tryAcquire();
+    expect(first).not.toBeNull();
+    expect(limiter.tryAcquire()).toBeNull();
+    expect(limiter.stats().carefulConcurrency).toBe(1);
+    const waiting = [limiter.acquire(), limiter.acquire(), limiter.acquire()];
+    limiter.applyProviderState({ limitRequests: 600, remainingRequests: 599 }, first!);
+    first!.release();
+    const leases = await Promise.all(waiting);
+    expect(leases).toHaveLength(3);
+    expect(limiter.stats().carefulConcurrency).toBeUndefined();
+    for (const lease of leases) lease.release();
+    expect(limiter.stats().concurrentRequests).toBe(0);
+  });
+
+  it('a response without rate-limit headers ends the careful phase too (providers that send none)', () => {
+    const limiter = new RateLimiter({ clock: new ManualClock(), initialConcurrency: 1, initialLimits: { requestsPerMinute: 60 } });
+    const lease = limiter.tryAcquire();
+    limiter.applyProviderState({}, lease!);
+    expect(limiter.tryAcquire()).not.toBeNull();
+    expect(limiter.stats().maxRequestsPerMinute).toBe(60);
+  });
+});
+
+describe('pauses are capped and can be cleared', () => {
+  it('retry-after: 86400 pauses for maxPauseMs (60 s), and says it asked for more', () => {
+    const clock = new ManualClock();
+    const events: ResilienceEvent[] = [];
+    const limiter = new RateLimiter({ clock, requestsPerMinute: 100 });
+    limiter.events.on((event) => events.push(event));
+    expect(limiter.applyProviderState({ retryAfterMs: 86_400_000 })).toBe(60_000);
+    expect(limiter.stats().pausedForMs).toBe(60_000);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'provider_pause', retryAfterMs: 60_000, requestedMs: 86_400_000 }));
+    clock.advance(60_000);
+    expect(limiter.tryAcquire()).not.toBeNull();
+  });
+
+  it('an HTTP date in 2100 is capped the same way; one in the past pauses nothing', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, requestsPerMinute: 100, maxPauseMs: 30_000 });
+    limiter.applyProviderState(parseOpenAIRateLimitHeaders({ 'retry-after': 'Fri, 01 Jan 2100 00:00:00 GMT' }, clock.wallTime()));
+    expect(limiter.stats().pausedForMs).toBe(30_000);
+    const other = new RateLimiter({ clock, requestsPerMinute: 100 });
+    other.applyProviderState(parseOpenAIRateLimitHeaders({ 'retry-after': 'Thu, 01 Jan 2015 00:00:00 GMT' }, clock.wallTime()));
+    expect(other.stats().pausedForMs).toBe(0);
+  });
+
+  it('resetCircuitBreaker and resetRateLimiter end a pause at once, and waiters are admitted', async () => {
+    const clock = new ManualClock();
+    const resilience = createResilience({ clock, services: { openai: { rateLimit: { requestsPerMinute: 100, maxWaitMs: 120_000 } } } });
+    const limiter = resilience.pipeline('openai').limiter!;
+    limiter.applyProviderState({ retryAfterMs: 50_000 });
+    const waiting = limiter.acquire();
+    resilience.resetRateLimiter('openai');
+    expect(limiter.stats().pausedForMs).toBe(0);
+    await expect(waiting).resolves.toBeDefined();
+    limiter.applyProviderState({ retryAfterMs: 50_000 });
+    resilience.resetCircuitBreaker('openai');
+    expect(limiter.stats().pausedForMs).toBe(0);
+  });
+
+  it('a request that cannot wait out the (capped) pause is refused at once, naming the pause', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, requestsPerMinute: 100, maxWaitMs: 1_000 });
+    limiter.applyProviderState({ retryAfterMs: 3_600_000 });
+    const error = await limiter.acquire().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitExceededError);
+    expect((error as RateLimitExceededError).dimension).toBe('retryAfter');
+  });
+});

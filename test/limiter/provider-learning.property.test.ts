@@ -1,0 +1,149 @@
+/**
+ * The learned and raised view never admits what the provider refuses (fast-check), against an
+ * independent model of the provider's bucket: requests reach it up to `providerDelayMs` after our
+ * admission, it charges them by its own rule (the sum, max(input, max_tokens) or input only,
+ * on its own input count, at most our estimate), and its `remaining` figure comes back on each
+ * response, taken either when it admitted the request or when the response left. Our client
+ * starts from the conservative sum, told the limit or told nothing (careful until the first
+ * response); its view of the bucket moves up and down with the figures and its charge rule is
+ * learned from them.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { type ChargeRule, chargeOf } from '../../src/limiter/charge-learner.js';
+import { RateLimiter } from '../../src/limiter/rate-limiter.js';
+
+const TPM = 6000;
+const PER_MS = TPM / 60_000;
+const DELAY_MS = 80;
+
+interface Request {
+  at: number;
+  input: number;
+  maxOutput: number;
+  /** The provider's own input count, as a share of our estimate. */
+  providerShare: number;
+  delay: number;
+  latency: number;
+}
+
+/** The provider: a bucket of TPM tokens refilled continuously, charging by its own rule. */
+class ProviderBucket {
+  level = TPM;
+  private last = 0;
+  refused = 0;
+  admitted = 0;
+
+  constructor(private readonly rule: ChargeRule) {}
+
+  /** Charges a request arriving now; returns the remaining figure (floored, as headers are), or undefined when refused. */
+  arrive(now: number, input: number, maxOutput: number): number | undefined {
+    this.refill(now);
+    const cost = chargeOf(this.rule, input, maxOutput);
+    if (this.level + 1e-6 < cost) {
+      this.refused++;
+      return undefined;
+    }
+    this.level -= cost;
+    this.admitted++;
+    return Math.floor(this.level);
+  }
+
+  remainingAt(now: number): number {
+    this.refill(now);
+    return Math.floor(this.level);
+  }
+
+  private refill(now: number): void {
+    this.level = Math.min(TPM, this.level + (now - this.last) * PER_MS);
+    this.last = now;
+  }
+}
+
+async function simulate(requests: Request[], rule: ChargeRule, told: boolean, figureTaken: 'at-admission' | 'at-response') {
+  const clock = new ManualClock();
+  const limiter = new RateLimiter(
+    told
+      ? { tokensPerMinute: TPM, providerDelayMs: DELAY_MS, clock, maxWaitMs: Infinity, maxQueue: Infinity }
+      : { initialConcurrency: 1, providerDelayMs: DELAY_MS, clock, maxWaitMs: Infinity, maxQueue: Infinity },
+  );
+  const provider = new ProviderBucket(rule);
+  let settled = 0;
+  for (const r of requests) {
+    clock.setTimer(() => {
+      const charge = chargeOf(limiter.chargeRule, r.input, r.maxOutput);
+      void limiter.acquire({ tokens: charge, inputTokens: r.input, outputTokens: r.maxOutput }).then((lease) => {
+        clock.setTimer(() => {
+          const providerInput = Math.floor(r.input * r.providerShare);
+          const atAdmission = provider.arrive(clock.now(), providerInput, r.maxOutput);
+          clock.setTimer(() => {
+            if (atAdmission !== undefined) {
+              const remaining = figureTaken === 'at-admission' ? atAdmission : provider.remainingAt(clock.now());
+              limiter.applyProviderState({ limitTokens: TPM, remainingTokens: remaining }, lease);
+            } else {
+              limiter.applyProviderState({ limitTokens: TPM, retryAfterMs: 1000 }, lease);
+            }
+            lease.release();
+            settled++;
+          }, r.latency);
+        }, r.delay);
+      }, () => undefined);
+    }, r.at);
+  }
+  // Bounded: at most 20 000 steps of a quarter second (about 83 minutes of the manual clock).
+  for (let i = 0; i < 20_000 && clock.pendingTimers > 0; i++) await clock.advanceAsync(250);
+  return { provider, limiter, settled };
+}
+
+const requestArbitrary = fc.record({
+  at: fc.integer({ min: 0, max: 15_000 }),
+  input: fc.integer({ min: 10, max: 400 }),
+  maxOutput: fc.integer({ min: 1, max: 600 }),
+  providerShare: fc.double({ min: 0.8, max: 1, noNaN: true }),
+  delay: fc.double({ min: 0, max: DELAY_MS, noNaN: true }),
+  latency: fc.integer({ min: 0, max: 4000 }),
+});
+
+describe('learning from the provider never runs ahead of it', () => {
+  it('whatever the provider charges, when its figure is taken, and whether we were told its limit: zero refusals', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(requestArbitrary, { minLength: 40, maxLength: 160 }),
+        fc.constantFrom<ChargeRule>('input+max_tokens', 'max(input,max_tokens)', 'input'),
+        fc.boolean(),
+        fc.constantFrom<'at-admission' | 'at-response'>('at-admission', 'at-response'),
+        async (requests, rule, told, figureTaken) => {
+          const { provider, limiter, settled } = await simulate(requests, rule, told, figureTaken);
+          expect(settled).toBe(requests.length);
+          expect(provider.refused).toBe(0);
+          // Told nothing, the limit comes from the first response's headers.
+          expect(limiter.stats().maxTokensPerMinute).toBe(TPM);
+          limiter.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  }, 120_000);
+
+  it('a busy stream against a provider charging less than the sum: the rule is learned, and never one cheaper than the provider uses', async () => {
+    const learned: Record<string, string> = {};
+    for (const rule of ['input+max_tokens', 'max(input,max_tokens)', 'input'] as const) {
+      // 400 requests arriving faster than the bucket refills: the figures run low and tell.
+      const requests: Request[] = Array.from({ length: 400 }, (_, i) => ({
+        at: i * 500,
+        input: 120 + ((i * 37) % 60),
+        maxOutput: 300,
+        providerShare: 0.9,
+        delay: (i * 13) % DELAY_MS,
+        latency: 500 + ((i * 71) % 1500),
+      }));
+      const { provider, limiter, settled } = await simulate(requests, rule, true, 'at-admission');
+      expect(settled).toBe(requests.length);
+      expect(provider.refused).toBe(0);
+      learned[rule] = limiter.chargeRule;
+      limiter.close();
+    }
+    expect(learned).toEqual({ 'input+max_tokens': 'input+max_tokens', 'max(input,max_tokens)': 'max(input,max_tokens)', input: 'input' });
+  }, 60_000);
+});

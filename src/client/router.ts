@@ -1,9 +1,10 @@
 /**
  * Which providers to try, in which order: the preferred provider first, then the fallbacks;
- * providers whose circuit is open or whose quota is exhausted are skipped (with the reason kept);
+ * providers whose circuit is open, whose quota is exhausted or whose limiter is paused (a provider's
+ * retry-after) longer than a request may wait are skipped (with the reason kept);
  * among the fallbacks, the one whose limiter can admit soonest goes first.
  */
-import { QuotaExceededError } from '../core/errors.js';
+import { QuotaExceededError, RateLimitExceededError } from '../core/errors.js';
 import type { Resilience } from '../policy/resilience.js';
 import type { AcquireOptions } from '../limiter/rate-limiter.js';
 import type { ProviderId } from '../providers/types.js';
@@ -36,10 +37,19 @@ export function planRoute(
       skipped.push({ provider: candidate.provider, error: new QuotaExceededError(candidate.provider, `skipped: out of quota, tried again in ${Math.ceil(quota.remainingMs(candidate.provider) / 1000)} s`) });
       return false;
     }
-    const breaker = resilience.pipeline(candidate.provider).breaker;
+    const pipeline = resilience.pipeline(candidate.provider);
+    const breaker = pipeline.breaker;
     const state = breaker?.state;
     if (breaker && (state === 'open' || state === 'isolated')) {
       skipped.push({ provider: candidate.provider, error: breaker.rejectionError() });
+      return false;
+    }
+    // Paused by its retry-after (or held by its limits) for longer than a request may wait: like a
+    // quota problem, skipped until then rather than tried and refused.
+    const limiter = pipeline.limiter;
+    const paused = limiter?.pausedForMs ?? 0;
+    if (limiter && paused > limiter.maxWaitMs) {
+      skipped.push({ provider: candidate.provider, error: new RateLimitExceededError(candidate.provider, 'retryAfter', paused, 'paused', `skipped: paused by the provider's retry-after for ${Math.ceil(paused / 1000)} s`) });
       return false;
     }
     return true;

@@ -16,6 +16,7 @@ import type { Disposable, EventChannel, ResilienceEvent } from '../core/events.j
 import { FAILURE_POLICIES } from '../core/failure-kinds.js';
 import { dashboardHandler, type DashboardOptions, type DashboardRequestHandler } from '../dashboard/index.js';
 import { RATE_DIMENSIONS } from '../limiter/dimensions.js';
+import { CAREFUL_START } from '../limiter/limiter-options.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AttemptContext } from '../policy/attempt-context.js';
 import type { HealthStatus } from '../policy/health.js';
@@ -71,8 +72,6 @@ interface ConfiguredProvider {
 /** Network and client overhead between our admission and the provider's, charged up front (see RateLimiterOptions). */
 const DEFAULT_PROVIDER_DELAY_MS = 100;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
-/** Requests in flight before the first response when limits are configured (they may be too high). */
-const TOLD_INITIAL_CONCURRENCY = 4;
 
 export class UnifiedLLMClient {
   /** The pipelines behind the client: one service per provider. */
@@ -376,7 +375,7 @@ function serviceOptions(spec: ProviderSpec, own: ProviderOptions, options: Unifi
       ? false
       : {
           initialLimits: spec.defaultLimits,
-          initialConcurrency: told ? TOLD_INITIAL_CONCURRENCY : 1,
+          initialConcurrency: told ? CAREFUL_START.configured : CAREFUL_START.unconfigured,
           // Providers that send no rate-limit headers: the concurrency follows their latency.
           adaptiveConcurrency: 'auto' as const,
           ...(spec.requestBurstSeconds ? { burst: { requestsPerMinute: Math.max(1, (spec.defaultLimits.requestsPerMinute * spec.requestBurstSeconds) / 60) } } : {}),

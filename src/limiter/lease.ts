@@ -33,8 +33,6 @@ export class Lease {
   inFlightAtStart = 0;
   /** @internal Admission number, for learning the provider's charge rule (0: not numbered). */
   seq = 0;
-  /** @internal Dimensions (bit per index) the provider's headers on this request's response set the level of. */
-  headerSynced = 0;
 
   /** @internal */
   constructor(

@@ -84,6 +84,12 @@ export const LIMITER_DEFAULTS = {
   leaseTimeoutMs: 600_000,
 } as const;
 
+/**
+ * Requests in flight before an LLM provider's first response (the clients' careful start): one when
+ * no limit is configured (nothing is known), a few when some are (they may be wrong).
+ */
+export const CAREFUL_START = { unconfigured: 1, configured: 4 } as const;
+
 const KNOWN_OPTIONS = [
   ...RATE_DIMENSIONS,
   'name',

@@ -59,7 +59,7 @@ export interface LimiterBackend {
   level(dimension: number, now: number): number;
   /** Sets a dimension's available units (provider headers). */
   setLevel(dimension: number, units: number, now: number): void;
-  /** Total units ever charged in a dimension (to tell what the provider has not seen yet). */
+  /** Total units ever charged by admissions in a dimension, reconciliations aside (to tell what the provider has not seen yet). */
   charged(dimension: number): number;
   /**
    * Sets a dimension's limit (per period) and burst, keeping the units available now (capped by

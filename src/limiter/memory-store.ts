@@ -107,8 +107,8 @@ export class MemoryLimiterBackend implements LimiterBackend {
       const d = this.active[i]!;
       const delta = deltas[d]!;
       if (delta === 0) continue;
+      // Not in chargedTotal: a reconciliation is not an admission on its way to the provider.
       this.tat[d] = gcraCharge(this.tat[d]!, this.interval[d]!, delta, now);
-      this.chargedTotal[d] = this.chargedTotal[d]! + delta;
     }
   }
 

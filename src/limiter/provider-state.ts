@@ -34,7 +34,7 @@ export interface FollowedBuckets {
   level(dimension: number, now: number): number;
   setLevel(dimension: number, units: number, now: number): void;
   setLimit(dimension: number, limit: number, burst: number, now: number): void;
-  /** Total units ever charged in a dimension. */
+  /** Total units ever charged by admissions in a dimension (reconciliations aside). */
   charged(dimension: number): number;
 }
 
@@ -65,6 +65,12 @@ interface Family {
 }
 
 export class ProviderFollower {
+  /**
+   * When the provider's figures last set our level, per dimension. The figure holds what the
+   * provider really charged every request it had admitted: a reconciliation refund of a request
+   * admitted before would count the difference twice (see RateLimiter's reconcile).
+   */
+  readonly syncedAt = new Float64Array(RATE_DIMENSIONS.length).fill(-Infinity);
   /** Learns the provider's token charge rule from the token figures; set by the limiter once it follows headers. */
   chargeLearner: ChargeLearner | undefined = undefined;
 
@@ -94,6 +100,7 @@ export class ProviderFollower {
       const index = this.dimensionOf(family);
       if (index < 0) continue;
       if (valid(family.limit, Number.MIN_VALUE) && index === family.index) changed = this.followLimit(index, family.limit, now) || changed;
+      if (index === family.index) changed = this.followBurst(index, family, now) || changed;
       this.followRemaining(index, family, now, lease);
       if (index === 1 && lease && this.chargeLearner && valid(family.remaining, 0) && valid(family.limit, Number.MIN_VALUE)) {
         // The provider's own rate and bucket: ours may be told wrong.
@@ -131,6 +138,26 @@ export class ProviderFollower {
     return true;
   }
 
+  /**
+   * The provider's bucket holds `remaining` now and is full again after `reset`: its capacity is
+   * remaining + the refill of that time. A learned (or initial) burst above it comes down to it: a
+   * minute's worth is the common bucket, but not every provider's (a bucket of a few seconds would
+   * otherwise be overrun after every pause). A configured burst is the user's.
+   */
+  private followBurst(index: number, family: Family, now: number): boolean {
+    if (!valid(family.remaining, 0) || !valid(family.resetMs, 0) || this.table.source[index] === 'configured') return false;
+    const period = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!];
+    const limit = this.table.limit[index]!;
+    // Never above what the learned burst would be (resets are rounded, and RFC 3339 ones depend on our clock).
+    const capacity = Math.min(family.remaining + (family.resetMs * limit) / period, (limit * this.options.learnedBurstSeconds * 1000) / period);
+    const burst = this.table.burst[index]!;
+    // Apart by a tenth at least either way: rounding and clock skew are not news.
+    if ((capacity > burst * 0.9 && capacity < burst * 1.1) || capacity < (index === 0 || index === 4 ? 1 : 0)) return false;
+    this.buckets.setLimit(index, limit, capacity, now);
+    this.table.set(index, limit, capacity, 'provider');
+    return true;
+  }
+
   private followRemaining(index: number, family: Family, now: number, lease: Lease | undefined): void {
     const level = this.buckets.level(index, now);
     if (!valid(family.remaining, 0)) {
@@ -138,7 +165,10 @@ export class ProviderFollower {
       // Time until the provider's bucket is full again: it lacks that much refill.
       const intervalMs = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!] / this.table.limit[index]!;
       const target = this.table.burst[index]! - family.resetMs / intervalMs;
-      if (target < level - SLACK_UNITS) this.buckets.setLevel(index, target, now);
+      if (target < level - SLACK_UNITS) {
+        this.buckets.setLevel(index, target, now);
+        this.syncedAt[index] = now;
+      }
       return;
     }
     const fresh = this.chargedWithinDelay(index, now);
@@ -156,10 +186,7 @@ export class ProviderFollower {
     const target = level > high + SLACK_UNITS ? high : level < low - SLACK_UNITS ? low : NaN;
     if (Number.isNaN(target)) return;
     this.buckets.setLevel(index, target, now);
-    // Raised to the provider's figure: should that figure already hold the provider's refund of
-    // this request's unused charge, ours would count it twice. (A lowering keeps the refund: the
-    // figure was likely taken at admission, before the provider gives anything back.)
-    if (lease && target === low) lease.headerSynced |= 1 << index;
+    this.syncedAt[index] = now;
   }
 
   /**

@@ -271,11 +271,37 @@ export class RateLimiter implements LeaseOwner {
     this.follower.chargeLearner?.reset();
   }
 
+  /** Ms admission stays paused by a provider's retry-after (0 when not paused). */
+  get pausedForMs(): number {
+    const now = this.clock.now();
+    return this.shared ? this.shared.pausedForMs(now) : Math.max(0, this.backend.pausedUntil - now);
+  }
+
+  /**
+   * @internal Until the provider's first response, at most `concurrency` requests in flight (the
+   * careful start, for a limiter configured before anyone knew it would call an LLM provider).
+   * No effect once a response was seen or a careful start is already set.
+   */
+  startCarefully(concurrency: number): void {
+    if (this.sawResponse || this.shared || this.initialConcurrency !== Infinity || !(concurrency < this.maxConcurrent)) return;
+    this.initialConcurrency = concurrency;
+    this.applyConcurrencyCap();
+  }
+
   /** A response was seen (with or without rate-limit headers): the careful phase is over. */
   noteResponse(): void {
     if (this.initialConcurrency === Infinity) return;
     this.endCarefulPhase();
     if (this.queue.size > 0) this.pump();
+  }
+
+  /**
+   * @internal Sets every enforced dimension's available units (indexed like RATE_DIMENSIONS):
+   * where a shared limiter's local stand-in starts.
+   */
+  startFrom(levels: ArrayLike<number>): void {
+    const now = this.clock.now();
+    for (const d of this.dimensions) this.backend.setLevel(d.index, levels[d.index] ?? 0, now);
   }
 
   /** Ends a pause set by a provider's retry-after (`resetRateLimiter`, `resetCircuitBreaker`). */
@@ -413,8 +439,10 @@ export class RateLimiter implements LeaseOwner {
     const deltas = this.deltas;
     const actualTokens = usageDeltas(lease, usage, this.dimensions, deltas);
     if (Number.isNaN(actualTokens)) return false;
-    // Where the provider's headers on this response already set our level, its refund is in it.
-    if (lease.headerSynced !== 0) for (let d = 0; d < DIMENSION_COUNT; d++) if (lease.headerSynced & (1 << d) && deltas[d]! < 0) deltas[d] = 0;
+    // Where the provider's figures set our level since this admission, they hold what it really
+    // charged this request: refunding our estimate's excess would count it twice.
+    const syncedAt = this.follower.syncedAt;
+    for (let d = 0; d < DIMENSION_COUNT; d++) if (deltas[d]! < 0 && syncedAt[d]! >= lease.admittedAt) deltas[d] = 0;
     const now = this.clock.now();
     this.backend.adjust(deltas, now);
     this.countReconciled(actualTokens - lease.tokens, now);

@@ -110,7 +110,11 @@ export class SharedAdmission implements LeaseOwner {
   private blockedOn = -1;
   private mismatchReported = false;
   private state: SharedLimiterState | undefined;
-  private stateReadAt = -Infinity;
+  private stateAskedAt = -Infinity;
+  /** The store has answered an admission since this process started. */
+  private storeAnswered = false;
+  /** When the local limiter of this outage started, and from which levels. */
+  private localStart: { at: number; levels: Float64Array } | undefined;
 
   constructor(
     private readonly host: SharedAdmissionHost,
@@ -207,6 +211,12 @@ export class SharedAdmission implements LeaseOwner {
     if (this.mode === 'shared') this.provider.apply(state, now);
   }
 
+  /** Ms the store's last answers put a provider's pause ahead (0 when none is known). */
+  pausedForMs(now: number): number {
+    if (this.mode === 'local' && this.local) return this.local.pausedForMs;
+    return this.blockedOn === PAUSE_INDEX ? Math.max(0, this.blockedUntil - now) : 0;
+  }
+
   clearPause(): void {
     if (this.blockedOn === PAUSE_INDEX) this.blockedUntil = -Infinity;
     this.local?.clearPause();
@@ -231,15 +241,7 @@ export class SharedAdmission implements LeaseOwner {
    * local limiter's figures while it stands in.
    */
   snapshot(now: number): { levels: readonly number[]; inFlight: number; queued: number; pausedForMs: number; expiredLeases: number; status: SharedStoreStatus } {
-    if (now - this.stateReadAt >= STATE_REFRESH_MS && this.mode === 'shared' && !this.closed) {
-      this.stateReadAt = now;
-      this.backend.state().then(
-        (state) => {
-          this.state = state;
-        },
-        (error: unknown) => this.storeFailed(error),
-      );
-    }
+    this.refreshState(now);
     const localStats = this.local?.stats();
     const local = this.mode === 'local' ? localStats : undefined;
     const levels = local ? RATE_DIMENSIONS.map((name) => local.remaining[name] ?? NaN) : (this.state?.levels ?? []);
@@ -251,6 +253,21 @@ export class SharedAdmission implements LeaseOwner {
       expiredLeases: this.backend.expiredSlots,
       status: this.status(),
     };
+  }
+
+  /**
+   * Reads the store's state in the background, at most once per STATE_REFRESH_MS: stats never wait
+   * on the store.
+   */
+  private refreshState(now: number): void {
+    if (now - this.stateAskedAt < STATE_REFRESH_MS || this.mode !== 'shared' || this.closed) return;
+    this.stateAskedAt = now;
+    this.backend.state().then(
+      (state) => {
+        this.state = state;
+      },
+      (error: unknown) => this.storeFailed(error),
+    );
   }
 
   countOf(queue: number): number {
@@ -321,6 +338,8 @@ export class SharedAdmission implements LeaseOwner {
           continue;
         }
         const at = this.host.clock.now();
+        this.storeAnswered = true;
+        if (reply.liveProcesses !== undefined) this.liveProcesses = Math.max(1, reply.liveProcesses);
         this.noteMismatch();
         reply.admitted.forEach((grant, i) => this.deliver(batch[i] as SharedWaiter, grant, at));
         this.requeue(batch.slice(reply.admitted.length));
@@ -460,7 +479,7 @@ export class SharedAdmission implements LeaseOwner {
     this.mode = this.policy.failMode;
     this.downSince = now;
     const share = this.share();
-    if (this.mode === 'local') this.local ??= this.host.createLocal(share);
+    if (this.mode === 'local') this.startLocal(share, now);
     if (this.host.events.hasListeners) {
       this.host.events.emit({ type: 'store_unavailable', service: this.host.name, at: this.host.clock.wallTime(), component: 'rateLimit', failMode: this.policy.failMode, share, message: this.lastError });
     }
@@ -521,19 +540,37 @@ export class SharedAdmission implements LeaseOwner {
   }
 
   /**
-   * What the local limiter admitted that its buckets have not refilled yet, scaled back to the
-   * fleet's limits (null when nothing): charged to the store on recovery so that the fleet does not
-   * count it twice... nor forget it.
+   * A local limiter for this outage, holding this process's share of the limits. Once the store
+   * has been in use it starts empty: what the fleet spent just before is unknown, and a bucket that
+   * starts full (or from a level read a second ago) lets every process spend its share again on top
+   * of it (a second outage's local limiter once admitted 22 requests in 4 s against 1/s). Empty, the
+   * fleet admits at most the refill of its shares: never over the limit at the outage's edge. A
+   * process that never reached the store starts with its full share, as it would without one.
+   */
+  private startLocal(share: number, now: number): void {
+    this.local?.close();
+    this.local = this.host.createLocal(share);
+    const levels = new Float64Array(RATE_DIMENSIONS.length);
+    for (const d of this.spec.dimensions) levels[d.index] = this.storeAnswered ? 0 : d.burst * share;
+    this.local.startFrom(levels);
+    this.localStart = { at: now, levels };
+  }
+
+  /**
+   * What the local limiter admitted that its buckets have not refilled yet (null when nothing):
+   * charged to the store on recovery so that the fleet does not count it twice... nor forget it.
+   * Measured against where the local buckets would stand had it admitted nothing.
    */
   private localSpent(): Float64Array | null {
-    if (!this.local) return null;
+    if (!this.local || !this.localStart) return null;
     const stats = this.local.stats();
     const spent = new Float64Array(RATE_DIMENSIONS.length);
     let any = false;
     const share = this.share();
+    const elapsed = this.host.clock.now() - this.localStart.at;
     for (const d of this.spec.dimensions) {
-      const remaining = stats.remaining[d.name] ?? d.burst * share;
-      const used = Math.max(0, d.burst * share - remaining);
+      const untouched = Math.min(d.burst * share, this.localStart.levels[d.index]! + (elapsed / d.intervalMs) * share);
+      const used = Math.max(0, untouched - (stats.remaining[d.name] ?? untouched));
       spent[d.index] = used;
       if (used > 0) any = true;
     }

@@ -45,6 +45,8 @@ export interface SharedAdmitReply {
   readonly dimension: number;
   /** The store's clock when it decided (ms), if it says. */
   readonly storeTime?: number;
+  /** Processes the store counts as live on this limiter, if it says (the local share while it is down is 1 / this). */
+  readonly liveProcesses?: number;
 }
 
 /** One limiter's state in a shared store. Every method rejects with an error of kind 'store' on failure. */

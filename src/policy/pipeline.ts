@@ -14,6 +14,7 @@ import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { sharedBreakerStateOf } from './shared-breaker.js';
 import type { AttemptObserver, CallInstrumentation, CallObserver } from './instrumentation.js';
 import type { CallOutcome, Lease, Usage } from '../limiter/lease.js';
+import { CAREFUL_START } from '../limiter/limiter-options.js';
 import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { Priority } from '../limiter/priority.js';
 import { type AcquireOptions, RateLimiter } from '../limiter/rate-limiter.js';
@@ -115,12 +116,13 @@ export class Pipeline {
 
   /**
    * For LLM providers (resilientFetch): a service configured with no `rateLimit` at all (not
-   * `false`) gets a limiter that learns the limits from the provider's headers, careful (one
-   * request at a time) until its first response.
+   * `false`) gets a limiter that learns the limits from the provider's headers, one request at a
+   * time until its first response; a configured one sends a few until then (its limits may be
+   * wrong: the first response's headers tell).
    */
   learnLimitsWhenUnconfigured(): void {
-    if (this.limiter !== undefined || this.rateLimitOption !== undefined) return;
-    this.limiter = this.createLimiter({ initialConcurrency: 1 });
+    if (this.limiter === undefined && this.rateLimitOption === undefined) this.limiter = this.createLimiter({ initialConcurrency: CAREFUL_START.unconfigured });
+    else this.limiter?.startCarefully(CAREFUL_START.configured);
   }
 
   execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {

@@ -12,7 +12,8 @@
  *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (lead), [4] maxConcurrent
  *   (-1 = no cap), [5] lease TTL ms, [6] n = configured dimensions, then n triples
  *   (index, intervalMs, toleranceMs); op arguments start at ARGV[7 + 3n]:
- *   - admit:   m, then m requests of (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, maxWaitMs, n costs)
+ *   - admit:   deadline (Redis ms; '' = none: past it, nothing is admitted), m, then m requests of
+ *              (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, maxWaitMs, n costs)
  *   - wait:    n costs (a dry run: how long until they fit, ignoring concurrency)
  *   - settle:  leaseId ('' = none), n deltas (positive debits, negative refunds; never above a full bucket)
  *   - renew:   m, m lease ids     - hello: process id, ttl ms
@@ -24,7 +25,7 @@
  * stored by the last caller differs from this caller's. Fractional numbers are returned as
  * strings (Redis truncates Lua numbers to integers). Per op:
  *   - admit:   {admitted count k, m, reclaimed, waitMs of the refused request ('' when none was), dimension that
- *              refused or delayed a request (-1: none), Redis time (ms),
+ *              refused or delayed a request (-1: none), Redis time (ms), live processes,
  *              then per admitted request: lease id ('' without a slot), delay ms (start no earlier)}
  *   - wait:    {1, m, waitMs, dimension (-1 when it fits now)}
  *   - settle:  {1 or 0 (lease released or not), m}
@@ -157,11 +158,17 @@ if op == 'admit' then
   -- limiter would make at its start time), so every process's head is served in the order it asks
   -- and a large request is never starved by smaller ones from other processes. One reservation per
   -- batch: the rest of the queue stays in the process, where priorities can still reorder it.
-  local m = tonumber(ARGV[rest])
-  local at = rest + 1
+  -- Processes live on this limiter now: every process derives its share while Redis is down the same way.
+  local live = redis.call('ZCOUNT', KEYS[4], '(' .. fmt(now), '+inf')
+  -- Past its deadline (Redis time) the caller has given up on this call (a Redis that froze and
+  -- resumed runs it late): admitting would charge for requests that will never be sent.
+  local deadline = ARGV[rest]
+  if deadline ~= '' and now > tonumber(deadline) then return {0, mismatch, 0, '0', CONCURRENCY, fmt(now), live} end
+  local m = tonumber(ARGV[rest + 1])
+  local at = rest + 2
   -- Leases are only read (and expired ones reclaimed) when a request of the batch wants one.
   local inUse = nil
-  local reply = {0, mismatch, 0, '', -1, fmt(now)}
+  local reply = {0, mismatch, 0, '', -1, fmt(now), live}
   local changed = {}
   local leasesAdded, longest = false, 0
   for r = 1, m do

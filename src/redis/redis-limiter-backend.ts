@@ -10,7 +10,7 @@ import type { RedisScriptClient } from './client.js';
 import { type LimiterKeys, limiterKeys } from './keys.js';
 import { replyArray, replyNumber, replyString } from './replies.js';
 import { type SpecArgs, perDimension, scriptArgs, specArgs } from './script-args.js';
-import { ScriptRunner } from './script-runner.js';
+import { DEFAULT_STORE_TIMEOUT_MS, ScriptRunner } from './script-runner.js';
 
 /** The outcome of {@link RedisLimiterBackend.admit}. */
 export type RedisAdmission =
@@ -66,6 +66,11 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   /** Expired leases this process reclaimed (crashed or stuck holders, anywhere in the fleet). */
   expiredSlots = 0;
   private configCheckedAt = -Infinity;
+  /** Redis's clock minus performance.now(), from the last admission (undefined before it). */
+  private redisOffsetMs: number | undefined = undefined;
+  /** The quickest round trip lately (slowly forgotten, so a network that slows down is followed). */
+  private fastestRoundTripMs = Infinity;
+  private readonly timeoutMs: number;
 
   constructor(
     client: RedisScriptClient,
@@ -76,6 +81,7 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   ) {
     this.keys = limiterKeys(prefix, key);
     this.runner = new ScriptRunner(client, ADMISSION_SCRIPT, { timeoutMs: options.timeoutMs });
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
     this.args = specArgs(spec, options.leaseTtlMs);
     this.newLeaseId = options.leaseId ?? (() => globalThis.crypto.randomUUID());
   }
@@ -85,24 +91,36 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
    * slot) or not at all, stopping at the first that does not fit: a refusal charges nothing.
    */
   async admit(batch: readonly SharedAdmitRequest[]): Promise<SharedAdmitReply> {
-    const args: (string | number)[] = [batch.length];
+    // Redis is told, in its clock, the last moment its answer can still reach us before we stop
+    // waiting (four fifths of our timeout: the last fifth is for the way back): a Redis that freezes
+    // and runs the call late admits nothing rather than charge for requests that will never be sent.
+    const sentAt = performance.now();
+    const deadline = this.redisOffsetMs === undefined ? '' : String(sentAt + this.redisOffsetMs + this.timeoutMs * 0.8);
+    const args: (string | number)[] = [deadline, batch.length];
     for (const request of batch) {
       const maxWait = Number.isFinite(request.maxWaitMs) ? String(Math.max(0, request.maxWaitMs)) : '1e300';
       args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', maxWait, ...perDimension(this.args, request.costs));
     }
-    const reply = await this.call('admit', 6, ...args);
+    const reply = await this.call('admit', 7, ...args);
     this.expiredSlots += replyNumber('admit', reply, 2);
     const count = replyNumber('admit', reply, 0);
     const admitted: SharedGrant[] = [];
     for (let i = 0; i < count; i++) {
-      const id = replyString('admit', reply, 6 + 2 * i);
-      admitted.push({ leaseId: id === '' ? null : id, delayMs: replyNumber('admit', reply, 7 + 2 * i) });
+      const id = replyString('admit', reply, 7 + 2 * i);
+      admitted.push({ leaseId: id === '' ? null : id, delayMs: replyNumber('admit', reply, 8 + 2 * i) });
     }
     const storeTime = replyNumber('admit', reply, 5);
+    // Redis time minus ours, taken at the middle of the round trip, from the quickest round trips
+    // (NTP's rule: a slow one may have been slow one way only).
+    const answeredAt = performance.now();
+    const roundTripMs = answeredAt - sentAt;
+    this.fastestRoundTripMs = Math.min(this.fastestRoundTripMs * 1.01, roundTripMs);
+    if (this.redisOffsetMs === undefined || roundTripMs <= 2 * this.fastestRoundTripMs + 1) this.redisOffsetMs = storeTime - (sentAt + answeredAt) / 2;
+    const liveProcesses = replyNumber('admit', reply, 6);
     const dimension = replyNumber('admit', reply, 4);
     // No wait: nothing refused (all admitted, or the batch stopped after a reservation on `dimension`).
-    if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime };
-    return { admitted, refused: true, waitMs: replyNumber('admit', reply, 3), dimension, storeTime };
+    if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime, liveProcesses };
+    return { admitted, refused: true, waitMs: replyNumber('admit', reply, 3), dimension, storeTime, liveProcesses };
   }
 
   /** One request, admitted only if it fits now: {@link admit} with a batch of one. */

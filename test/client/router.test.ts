@@ -43,4 +43,15 @@ describe('planRoute', () => {
     const later = planRoute(c('openai'), [c('google'), c('deepseek')], resilience, quota, () => ({}));
     expect(later.candidates.map((x) => x.provider)).toEqual(['openai', 'google', 'deepseek']);
   });
+
+  it('a provider paused by a retry-after longer than a request may wait (a day, capped at a minute) is skipped like a quota problem, and comes back', async () => {
+    const { clock, resilience, quota } = setup();
+    const paused = resilience.pipeline('openai').limiter!.applyProviderState({ retryAfterMs: 86_400_000 });
+    expect(paused).toBe(60_000);
+    const plan = planRoute(c('openai'), [c('google')], resilience, quota, () => ({}));
+    expect(plan.candidates.map((x) => x.provider)).toEqual(['google']);
+    expect(plan.skipped.map((s) => [s.provider, (s.error as Error).name, (s.error as { reason?: string }).reason])).toEqual([['openai', 'RateLimitExceededError', 'paused']]);
+    await clock.advanceAsync(60_000);
+    expect(planRoute(c('openai'), [c('google')], resilience, quota, () => ({})).candidates.map((x) => x.provider)).toEqual(['openai', 'google']);
+  });
 });

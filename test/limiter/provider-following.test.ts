@@ -58,6 +58,22 @@ describe('limits from the provider', () => {
     expect(stats.maxOutputTokensPerMinute).toBe(8_000);
   });
 
+  it("a learned bucket's capacity follows the provider's reset: remaining + the refill until full (a bucket of 6 s, not a minute)", () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock });
+    limiter.applyProviderState(parseOpenAIRateLimitHeaders({ 'x-ratelimit-limit-tokens': '60000', 'x-ratelimit-remaining-tokens': '1000', 'x-ratelimit-reset-tokens': '5s' }, clock.wallTime()));
+    expect(limiter.stats().remaining.tokensPerMinute).toBe(1000);
+    // Idle for a minute: our view refills to the provider's 6 000, not to a minute's 60 000.
+    clock.advance(60_000);
+    expect(limiter.stats().remaining.tokensPerMinute).toBe(6000);
+    expect(limiter.tryAcquire({ tokens: 6001 })).toBeNull();
+    // A configured limit's burst is the user's: the reset does not change it.
+    const configured = new RateLimiter({ clock, tokensPerMinute: 60_000 });
+    configured.applyProviderState({ limitTokens: 60_000, remainingTokens: 1000, resetTokensMs: 5000 });
+    clock.advance(60_000);
+    expect(configured.stats().remaining.tokensPerMinute).toBe(60_000);
+  });
+
   it('learnLimits: false keeps to the configured dimensions', () => {
     const limiter = new RateLimiter({ clock: new ManualClock(), requestsPerMinute: 100, learnLimits: false });
     limiter.applyProviderState({ limitTokens: 30_000, remainingTokens: 10 });

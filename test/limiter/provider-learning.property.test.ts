@@ -3,7 +3,8 @@
  * independent model of the provider's bucket: requests reach it up to `providerDelayMs` after our
  * admission, it charges them by its own rule (the sum, max(input, max_tokens) or input only,
  * on its own input count, at most our estimate), and its `remaining` figure comes back on each
- * response, taken either when it admitted the request or when the response left. Our client
+ * response, taken either when it admitted the request or when the response left; each call is
+ * reconciled with the provider's input count, below our estimate (refunds). Our client
  * starts from the conservative sum, told the limit or told nothing (careful until the first
  * response); its view of the bucket moves up and down with the figures and its charge rule is
  * learned from them.
@@ -72,10 +73,11 @@ async function simulate(requests: Request[], rule: ChargeRule, told: boolean, fi
   let settled = 0;
   for (const r of requests) {
     clock.setTimer(() => {
-      const charge = chargeOf(limiter.chargeRule, r.input, r.maxOutput);
+      const rule = limiter.chargeRule;
+      const charge = chargeOf(rule, r.input, r.maxOutput);
+      const providerInput = Math.floor(r.input * r.providerShare);
       void limiter.acquire({ tokens: charge, inputTokens: r.input, outputTokens: r.maxOutput }).then((lease) => {
         clock.setTimer(() => {
-          const providerInput = Math.floor(r.input * r.providerShare);
           const atAdmission = provider.arrive(clock.now(), providerInput, r.maxOutput);
           clock.setTimer(() => {
             if (atAdmission !== undefined) {
@@ -84,7 +86,8 @@ async function simulate(requests: Request[], rule: ChargeRule, told: boolean, fi
             } else {
               limiter.applyProviderState({ limitTokens: TPM, retryAfterMs: 1000 }, lease);
             }
-            lease.release();
+            // Reconciled as the client does: the reported input replaces our estimate (a refund).
+            lease.release({ tokens: chargeOf(rule, providerInput, r.maxOutput), inputTokens: providerInput, outputTokens: r.maxOutput });
             settled++;
           }, r.latency);
         }, r.delay);

@@ -29,6 +29,10 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Kills the server at once (SIGKILL: no goodbye to its clients) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, commands wait in its socket until {@link thaw}. */
+  freeze(): void;
+  /** Resumes a frozen server (SIGCONT): it runs what waited, late. */
+  thaw(): void;
 }
 
 export async function privateRedis(): Promise<PrivateRedis> {
@@ -49,6 +53,12 @@ export async function privateRedis(): Promise<PrivateRedis> {
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGKILL');
       await exited;
+    },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
     },
   };
 }

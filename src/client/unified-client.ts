@@ -72,6 +72,8 @@ interface ConfiguredProvider {
 /** Network and client overhead between our admission and the provider's, charged up front (see RateLimiterOptions). */
 const DEFAULT_PROVIDER_DELAY_MS = 100;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
+/** Less time than this left before the deadline is no time to try another provider. */
+const MIN_TIME_TO_TRY_MS = 1;
 
 export class UnifiedLLMClient {
   /** The pipelines behind the client: one service per provider. */
@@ -319,7 +321,9 @@ export class UnifiedLLMClient {
 
   /** True (and the reason recorded) when the call's deadline leaves no time to try `provider`. */
   private deadlinePassed(deadlineAt: number, provider: ProviderId, options: ChatOptions, failures: ProviderFailureRecord[]): boolean {
-    if (this.clock.now() < deadlineAt) return false;
+    // Under a millisecond left is none: a timer set for the deadline may fire a fraction of a
+    // millisecond before the clock reads it, and a call started then would have no time at all.
+    if (this.clock.now() < deadlineAt - MIN_TIME_TO_TRY_MS) return false;
     failures.push({ provider, kind: 'timeout', error: new AttemptTimeoutError(provider, options.deadlineMs ?? 0) });
     return true;
   }

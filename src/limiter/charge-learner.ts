@@ -25,6 +25,8 @@ const RECENT = 512;
 const OBSERVATIONS = 32;
 /** A window must hold this many requests. */
 const MIN_REQUESTS = 20;
+/** Largest share of a window's charge the two readings of its timing may differ by. */
+const TIMING_SHARE = 0.03;
 /** Windows that must all point to a cheaper rule before it is adopted. */
 const QUORUM = 5;
 /** Figures kept as window starts are at least this far apart (ms), so that windows are long. */
@@ -37,7 +39,9 @@ export function chargeOf(rule: ChargeRule, input: number, maxOutput: number): nu
 
 interface Observation {
   readonly seq: number;
+  /** When we admitted the request, and when its response (with the figure) came back. */
   readonly at: number;
+  readonly answeredAt: number;
   readonly remaining: number;
 }
 
@@ -80,9 +84,9 @@ export class ChargeLearner {
    * A response's token figure: `remaining` after the provider admitted `lease`'s request, in a
    * bucket of `capacity` refilled at `ratePerMs`. Returns true when the rule in force changed.
    */
-  observe(lease: Lease, remaining: number, ratePerMs: number, capacity: number): boolean {
+  observe(lease: Lease, remaining: number, ratePerMs: number, capacity: number, now: number): boolean {
     if (lease.seq === 0 || !this.remembered(lease.seq) || !(ratePerMs > 0)) return false;
-    const b: Observation = { seq: lease.seq, at: lease.admittedAt, remaining };
+    const b: Observation = { seq: lease.seq, at: lease.admittedAt, answeredAt: now, remaining };
     const latest = this.latest;
     if (latest === undefined || b.at >= latest.at) {
       // Between two figures the provider's level stayed below what the first plus the refill
@@ -115,6 +119,11 @@ export class ChargeLearner {
       if (b.seq - a.seq < MIN_REQUESTS || !this.remembered(a.seq) || b.at <= a.at) continue;
       const charged = a.remaining + this.ratePerMs * (b.at - a.at) - b.remaining;
       if (!(charged > 0)) continue;
+      // Whether a figure was taken when the provider admitted the request or as its response left
+      // cannot be told from here: a window is only read when both give the same refill (the two
+      // requests took about as long), so that the reading holds either way.
+      const refillGap = this.ratePerMs * Math.abs(b.answeredAt - a.answeredAt - (b.at - a.at));
+      if (refillGap > TIMING_SHARE * charged) continue;
       // Requests admitted near either end may have arrived on the other side of its figure: the
       // window is long, so they move the total a little either way, and several windows must agree.
       const window = this.between(a.seq, b.seq);

@@ -37,6 +37,13 @@ export interface RateLimiterOptions {
    * minute from `x-ratelimit-limit-tokens`). Default true.
    */
   learnLimits?: boolean;
+  /**
+   * Learn how the provider charges tokens at admission from its figures (charge-learner.ts; the
+   * clients charge by it unless `accounting.charge` is configured). It reads figures as taken when
+   * the provider admitted the request (as OpenAI's and the mock's are); turn it off for a provider
+   * whose figures are taken as the response leaves. Default true.
+   */
+  learnChargeRule?: boolean;
   /** Burst of a learned per-minute limit, in seconds of its rate. Default 60 (a minute's worth, as OpenAI's and Anthropic's buckets hold). */
   learnedBurstSeconds?: number;
   /**
@@ -97,6 +104,7 @@ const KNOWN_OPTIONS = [
   'burst',
   'initialLimits',
   'learnLimits',
+  'learnChargeRule',
   'learnedBurstSeconds',
   'initialConcurrency',
   'adaptiveConcurrency',
@@ -119,6 +127,7 @@ export interface ResolvedLimiterOptions {
   readonly maxQueue: number;
   readonly maxPauseMs: number;
   readonly learnLimits: boolean;
+  readonly learnChargeRule: boolean;
   readonly learnedBurstSeconds: number;
   /** Concurrency until the first response (Infinity: no careful phase). */
   readonly initialConcurrency: number;
@@ -148,7 +157,9 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
     dimensions.push({ index, name, limit, burst, intervalMs: DIMENSION_PERIOD_MS[name] / limit });
     sources.push(configured !== undefined ? 'configured' : 'initial');
   });
-  if (options.learnLimits !== undefined && typeof options.learnLimits !== 'boolean') throw new ConfigError(`${path}.learnLimits`, options.learnLimits, 'true or false');
+  for (const flag of ['learnLimits', 'learnChargeRule'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ConfigError(`${path}.${flag}`, options[flag], 'true or false');
+  }
   const maxConcurrent =
     options.maxConcurrent === undefined ? Infinity : integerAtLeast(`${path}.maxConcurrent`, options.maxConcurrent, 1, { allowInfinity: true });
   return {
@@ -164,6 +175,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
     maxQueue: integerAtLeast(`${path}.maxQueue`, options.maxQueue ?? LIMITER_DEFAULTS.maxQueue, 0, { allowInfinity: true }),
     maxPauseMs: positiveNumber(`${path}.maxPauseMs`, options.maxPauseMs ?? LIMITER_DEFAULTS.maxPauseMs, { allowInfinity: true }),
     learnLimits: options.learnLimits ?? true,
+    learnChargeRule: options.learnChargeRule ?? true,
     learnedBurstSeconds: positiveNumber(`${path}.learnedBurstSeconds`, options.learnedBurstSeconds ?? LIMITER_DEFAULTS.learnedBurstSeconds),
     initialConcurrency:
       options.initialConcurrency === undefined ? Infinity : integerAtLeast(`${path}.initialConcurrency`, options.initialConcurrency, 1, { allowInfinity: true }),

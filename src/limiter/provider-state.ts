@@ -104,7 +104,7 @@ export class ProviderFollower {
       this.followRemaining(index, family, now, lease);
       if (index === 1 && lease && this.chargeLearner && valid(family.remaining, 0) && valid(family.limit, Number.MIN_VALUE)) {
         // The provider's own rate and bucket: ours may be told wrong.
-        this.chargeLearner.observe(lease, family.remaining, family.limit / DIMENSION_PERIOD_MS.tokensPerMinute, Math.min(family.limit, this.table.burst[1]!));
+        this.chargeLearner.observe(lease, family.remaining, family.limit / DIMENSION_PERIOD_MS.tokensPerMinute, Math.min(family.limit, this.table.burst[1]!), now);
       }
     }
     return changed;

@@ -36,6 +36,8 @@ import { localShareOptions } from './local-share.js';
 import { WaitQueue, type Waiter } from './wait-queue.js';
 
 const DIMENSION_COUNT = RATE_DIMENSIONS.length;
+/** Index of outputTokensPerMinute in RATE_DIMENSIONS. */
+const OUTPUT_TOKENS = 3;
 /** A provider pause extending the one in force by less than this is not reported again. */
 const PAUSE_NEWS_MS = 1000;
 
@@ -54,6 +56,7 @@ export class RateLimiter implements LeaseOwner {
   private initialConcurrency: number;
   /** Longest pause a retry-after may impose. */
   readonly maxPauseMs: number;
+  private readonly learnChargeRule: boolean;
   /** Headers have been seen: leases carry what the provider's figures may lack. */
   private followsHeaders = false;
   /** The concurrency learned from latency, when in use; 'auto' until the first response says whether. */
@@ -93,6 +96,7 @@ export class RateLimiter implements LeaseOwner {
     this.initialConcurrency = resolved.initialConcurrency < this.maxConcurrent ? resolved.initialConcurrency : Infinity;
     this.hasConcurrency = false;
     this.maxPauseMs = resolved.maxPauseMs;
+    this.learnChargeRule = resolved.learnChargeRule;
     this.maxWaitMs = resolved.maxWaitMs;
     this.maxQueue = resolved.maxQueue;
     const store = options.store ?? new MemoryLimiterStore();
@@ -251,7 +255,7 @@ export class RateLimiter implements LeaseOwner {
     this.endCarefulPhase();
     if (!this.followsHeaders && hasFigures(state)) {
       this.followsHeaders = true;
-      this.follower.chargeLearner = new ChargeLearner(this.providerDelayMs);
+      if (this.learnChargeRule) this.follower.chargeLearner = new ChargeLearner(this.providerDelayMs);
     }
     this.follower.apply(state, now, lease?.owner === this ? lease : undefined);
     if (this.queue.size > 0) this.pump();
@@ -440,9 +444,11 @@ export class RateLimiter implements LeaseOwner {
     const actualTokens = usageDeltas(lease, usage, this.dimensions, deltas);
     if (Number.isNaN(actualTokens)) return false;
     // Where the provider's figures set our level since this admission, they hold what it really
-    // charged this request: refunding our estimate's excess would count it twice.
+    // charged this request: refunding our estimate's excess would count it twice. Output tokens
+    // are the exception: their refund is the provider's own, at the end of the call (Anthropic's
+    // unused max_tokens), after the figures it sent with the response were taken.
     const syncedAt = this.follower.syncedAt;
-    for (let d = 0; d < DIMENSION_COUNT; d++) if (deltas[d]! < 0 && syncedAt[d]! >= lease.admittedAt) deltas[d] = 0;
+    for (let d = 0; d < DIMENSION_COUNT; d++) if (deltas[d]! < 0 && d !== OUTPUT_TOKENS && syncedAt[d]! >= lease.admittedAt) deltas[d] = 0;
     const now = this.clock.now();
     this.backend.adjust(deltas, now);
     this.countReconciled(actualTokens - lease.tokens, now);

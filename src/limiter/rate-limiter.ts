@@ -292,13 +292,6 @@ export class RateLimiter implements LeaseOwner {
     this.applyConcurrencyCap();
   }
 
-  /** A response was seen (with or without rate-limit headers): the careful phase is over. */
-  noteResponse(): void {
-    if (this.initialConcurrency === Infinity) return;
-    this.endCarefulPhase();
-    if (this.queue.size > 0) this.pump();
-  }
-
   /**
    * @internal Sets every enforced dimension's available units (indexed like RATE_DIMENSIONS):
    * where a shared limiter's local stand-in starts.
@@ -681,6 +674,8 @@ function hasFigures(state: ProviderRateLimitState): boolean {
     state.remainingInputTokens !== undefined ||
     state.remainingOutputTokens !== undefined ||
     state.limitRequests !== undefined ||
-    state.limitTokens !== undefined
+    state.limitTokens !== undefined ||
+    state.limitInputTokens !== undefined ||
+    state.limitOutputTokens !== undefined
   );
 }

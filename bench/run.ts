@@ -9,9 +9,10 @@ import { accuracy } from './accuracy/index.js';
 import type { Benchmark, BenchmarkReport } from './benchmark.js';
 import { engineOverhead } from './engine-overhead.js';
 import { goodput } from './goodput.js';
+import { queueScale } from './queue-scale.js';
 import { redisBenchmark } from './redis-store.js';
 
-const BENCHMARKS: readonly Benchmark[] = [engineOverhead, goodput, redisBenchmark, accuracy];
+const BENCHMARKS: readonly Benchmark[] = [engineOverhead, goodput, redisBenchmark, accuracy, queueScale];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -29,6 +29,8 @@ export class Lease {
    * response may lack is everything charged since. Only kept while a limiter learns from headers.
    */
   transitBase: Float64Array | undefined = undefined;
+  /** @internal When a shared store admitted it, by the store's clock (NaN: not through a store). */
+  storeAdmittedAt = NaN;
   /** @internal Requests in flight right after this admission (this one included). */
   inFlightAtStart = 0;
   /** @internal Admission number, for learning the provider's charge rule (0: not numbered). */

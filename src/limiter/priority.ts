@@ -7,6 +7,8 @@ export type Priority = (typeof PRIORITIES)[number];
 
 /** Queue index of each waiting priority (critical never waits). */
 export const QUEUE_INDEX: Readonly<Record<Exclude<Priority, 'critical'>, number>> = { high: 0, normal: 1, low: 2 };
+/** The priority of each queue index (QUEUE_INDEX inverted). */
+export const QUEUE_PRIORITY: readonly Exclude<Priority, 'critical'>[] = ['high', 'normal', 'low'];
 export const QUEUE_COUNT = 3;
 
 export function isPriority(value: unknown): value is Priority {

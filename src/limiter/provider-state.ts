@@ -51,9 +51,11 @@ const MAX_FIGURE = 1e12;
 /** Tokens or requests of difference not worth moving the bucket for (header rounding). */
 const SLACK_UNITS = 1;
 
-const valid = (n: number | undefined, min: number): n is number => n !== undefined && Number.isFinite(n) && n >= min && n <= MAX_FIGURE;
+/** A usable header figure: finite, at least `min`, not absurd. */
+export const valid = (n: number | undefined, min: number): n is number => n !== undefined && Number.isFinite(n) && n >= min && n <= MAX_FIGURE;
 
-interface Family {
+/** One family of a response's figures (requests, tokens, input tokens, output tokens). */
+export interface Family {
   readonly limit: number | undefined;
   readonly remaining: number | undefined;
   readonly resetMs: number | undefined;
@@ -62,6 +64,18 @@ interface Family {
   readonly dayIndex: number;
   /** Whether the family may add its dimension when nobody configured it. */
   readonly learnable: boolean;
+}
+
+/** The figure families of a response's rate-limit state. */
+export function familiesOf(state: ProviderRateLimitState): Family[] {
+  // Anthropic's combined tokens-* figure is its most restrictive token limit, not a bucket of its own.
+  const split = state.limitInputTokens !== undefined || state.limitOutputTokens !== undefined;
+  return [
+    { limit: state.limitRequests, remaining: state.remainingRequests, resetMs: state.resetRequestsMs, index: 0, dayIndex: 4, learnable: true },
+    { limit: state.limitTokens, remaining: state.remainingTokens, resetMs: state.resetTokensMs, index: 1, dayIndex: 5, learnable: !split },
+    { limit: state.limitInputTokens, remaining: state.remainingInputTokens, resetMs: undefined, index: 2, dayIndex: -1, learnable: true },
+    { limit: state.limitOutputTokens, remaining: state.remainingOutputTokens, resetMs: undefined, index: 3, dayIndex: -1, learnable: true },
+  ];
 }
 
 export class ProviderFollower {
@@ -87,16 +101,8 @@ export class ProviderFollower {
    * a limit changed.
    */
   apply(state: ProviderRateLimitState, now: number, lease?: Lease): boolean {
-    // Anthropic's combined tokens-* figure is its most restrictive token limit, not a bucket of its own.
-    const split = state.limitInputTokens !== undefined || state.limitOutputTokens !== undefined;
-    const families: Family[] = [
-      { limit: state.limitRequests, remaining: state.remainingRequests, resetMs: state.resetRequestsMs, index: 0, dayIndex: 4, learnable: true },
-      { limit: state.limitTokens, remaining: state.remainingTokens, resetMs: state.resetTokensMs, index: 1, dayIndex: 5, learnable: !split },
-      { limit: state.limitInputTokens, remaining: state.remainingInputTokens, resetMs: undefined, index: 2, dayIndex: -1, learnable: true },
-      { limit: state.limitOutputTokens, remaining: state.remainingOutputTokens, resetMs: undefined, index: 3, dayIndex: -1, learnable: true },
-    ];
     let changed = false;
-    for (const family of families) {
+    for (const family of familiesOf(state)) {
       const index = this.dimensionOf(family);
       if (index < 0) continue;
       if (valid(family.limit, Number.MIN_VALUE) && index === family.index) changed = this.followLimit(index, family.limit, now) || changed;
@@ -175,15 +181,17 @@ export class ProviderFollower {
     if (Number.isNaN(fresh)) return;
     // Taken as fresh (computed as the response left), the figure lacks only what is still
     // travelling. Taken when the provider admitted this request, it lacks everything we admitted
-    // since but the refill since too (see atAdmission). Neither can be told apart from here: our
-    // view falls to the higher of the two when above both (it is too high either way), rises to
-    // the lower when below both (the provider's bucket holds it either way); in between, our own
+    // since but the refill since too (see atAdmission). Neither can be told apart from here: the
+    // provider's bucket holds the lower of the two either way, so our view moves to it when above
+    // both (falling only to the higher one left the view above a fresh figure after a long call:
+    // the property test's at-response refusal) and when below both; in between, our own
     // accounting stands. Without the request's admission, only the first reading, to lower.
     const asFresh = family.remaining - fresh;
     const asAdmitted = lease?.transitBase !== undefined && index <= 3 ? this.atAdmission(index, family, now, lease) : NaN;
     const high = Number.isNaN(asAdmitted) ? asFresh : Math.max(asFresh, asAdmitted);
     const low = Math.min(asFresh, asAdmitted);
-    const target = level > high + SLACK_UNITS ? high : level < low - SLACK_UNITS ? low : NaN;
+    const lowest = Number.isNaN(low) ? high : low;
+    const target = level > high + SLACK_UNITS ? lowest : level < low - SLACK_UNITS ? low : NaN;
     if (Number.isNaN(target)) return;
     this.buckets.setLevel(index, target, now);
     this.syncedAt[index] = now;

@@ -23,7 +23,7 @@ import { type RateLimiterOptions, resolveLimiterOptions } from './limiter-option
 import { MemoryLimiterStore } from './memory-store.js';
 import { SharedAdmission, type SharedAdmissionHost } from './shared-admission.js';
 import { isSharedStore } from './shared-store.js';
-import { isPriority, type Priority, QUEUE_INDEX } from './priority.js';
+import { isPriority, type Priority, QUEUE_INDEX, QUEUE_PRIORITY } from './priority.js';
 import { ChargeLearner, type ChargeRule } from './charge-learner.js';
 import { LimitTable } from './limit-table.js';
 import { pauseMsOf, ProviderFollower } from './provider-state.js';
@@ -33,15 +33,17 @@ import type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from '.
 
 export type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from './limiter-types.js';
 import { localShareOptions } from './local-share.js';
-import { WaitQueue, type Waiter } from './wait-queue.js';
+import { AbortableRequest, type QueueOwner, QueuedRequest, RequestQueue } from './queued-request.js';
 
 const DIMENSION_COUNT = RATE_DIMENSIONS.length;
 /** Index of outputTokensPerMinute in RATE_DIMENSIONS. */
 const OUTPUT_TOKENS = 3;
+/** A timer due this little after the moment wanted is as good as one due then (timers have ms resolution). */
+const TIMER_SLACK_MS = 0.001;
 /** A provider pause extending the one in force by less than this is not reported again. */
 const PAUSE_NEWS_MS = 1000;
 
-export class RateLimiter implements LeaseOwner {
+export class RateLimiter implements LeaseOwner, QueueOwner {
   readonly name: string;
   /** Waits, rejections and provider pauses, as typed events. */
   readonly events = new EventChannel<ResilienceEvent>();
@@ -67,7 +69,7 @@ export class RateLimiter implements LeaseOwner {
   readonly maxWaitMs: number;
   /** Most requests that may wait at once. */
   readonly maxQueue: number;
-  private readonly queue = new WaitQueue(DIMENSION_COUNT);
+  private readonly queue = new RequestQueue(DIMENSION_COUNT);
   private readonly scratch = new Float64Array(DIMENSION_COUNT);
   private readonly deltas = new Float64Array(DIMENSION_COUNT);
   private readonly aheadCosts = new Float64Array(DIMENSION_COUNT);
@@ -167,7 +169,7 @@ export class RateLimiter implements LeaseOwner {
     const tooLarge = this.neverFits(this.scratch, options.requestId);
     if (tooLarge) return Promise.reject(tooLarge);
     if (this.shared) return this.shared.acquire(this.scratch, priority, QUEUE_INDEX[priority as Exclude<Priority, 'critical'>] ?? 0, options, options.maxWaitMs ?? this.maxWaitMs);
-    return this.enqueue(priority as Exclude<Priority, 'critical'>, QUEUE_INDEX[priority as Exclude<Priority, 'critical'>], options, this.clock.now());
+    return this.enqueue(QUEUE_INDEX[priority as Exclude<Priority, 'critical'>], options, this.clock.now());
   }
 
   /**
@@ -244,7 +246,7 @@ export class RateLimiter implements LeaseOwner {
       }
     }
     if (this.shared) {
-      this.shared.applyProviderState(pauseMs > 0 && pauseMs < asked! ? { ...state, retryAfterMs: pauseMs } : state);
+      this.shared.applyProviderState(pauseMs > 0 && pauseMs < asked! ? { ...state, retryAfterMs: pauseMs } : state, lease);
       return pauseMs;
     }
     // 'auto': the first response shows whether the provider sends rate-limit headers at all.
@@ -337,7 +339,7 @@ export class RateLimiter implements LeaseOwner {
     this.shared?.close();
     for (let waiter = this.queue.peek(); waiter; waiter = this.queue.peek()) {
       this.queue.remove(waiter);
-      waiter.reject(new ShutdownError(this.name));
+      this.rejectWaiting(waiter, new ShutdownError(this.name));
     }
     this.arm(Infinity);
   }
@@ -499,7 +501,7 @@ export class RateLimiter implements LeaseOwner {
     return base;
   }
 
-  private enqueue(priority: Priority, queueIndex: number, options: AcquireOptions, now: number): Promise<Lease> {
+  private enqueue(queueIndex: number, options: AcquireOptions, now: number): Promise<Lease> {
     const { signal, requestId } = options;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.queue.size >= this.maxQueue) {
@@ -513,45 +515,39 @@ export class RateLimiter implements LeaseOwner {
       const dimension = this.blockingRateDimension(this.aheadCosts, now);
       return Promise.reject(this.rejection(dimension, estimateMs, dimension === PAUSE_DIMENSION ? 'paused' : 'timeout', requestId, `would wait ${Math.ceil(estimateMs)} ms, more than maxWaitMs ${maxWaitMs}`));
     }
+    const queuedSince = options.queuedSince !== undefined && options.queuedSince < now ? options.queuedSince : undefined;
     return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = {
-        queue: queueIndex,
-        costs: Float64Array.from(this.scratch),
-        slot: this.hasConcurrency,
-        deadline: now + maxWaitMs,
-        enqueuedAt: options.queuedSince !== undefined && options.queuedSince < now ? options.queuedSince : now,
-        requestId,
-        resolve: (slot) => {
-          if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);
-          const at = this.clock.now();
-          this.counters.waited++;
-          this.counters.totalWaitMs += at - now;
-          this.scratch.set(waiter.costs);
-          resolve(this.grant(slot, priority, at, at - now));
-        },
-        reject: (error) => {
-          if (waiter.onAbort) signal!.removeEventListener('abort', waiter.onAbort);
-          reject(error);
-        },
-        signal,
-        onAbort: undefined,
-        prev: undefined,
-        next: undefined,
-        heapIndex: -1,
-      };
-      if (signal) {
-        waiter.onAbort = () => {
-          this.queue.remove(waiter);
-          waiter.onAbort = undefined;
-          reject(abortReason(signal));
-          this.pump();
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
+      const costs = this.scratch;
+      const waiter = signal
+        ? new AbortableRequest(this, signal, queueIndex, costs[1]!, costs[2]!, costs[3]!, this.hasConcurrency, now, maxWaitMs, queuedSince, requestId, resolve, reject)
+        : new QueuedRequest(queueIndex, costs[1]!, costs[2]!, costs[3]!, this.hasConcurrency, now, maxWaitMs, queuedSince, requestId, resolve, reject);
       this.queue.push(waiter);
-      if (this.events.hasListeners) this.emitWait(waiter.costs, requestId, now);
+      if (this.events.hasListeners) this.emitWait(this.scratch, requestId, now);
       this.pump();
     });
+  }
+
+  /** @internal A queued request's signal aborted: it leaves the queue at once. */
+  abortWaiting(waiter: AbortableRequest): void {
+    this.queue.remove(waiter);
+    waiter.reject(abortReason(waiter.signal));
+    this.pump();
+  }
+
+  /** Grants a waiter taken out of the queue its lease. */
+  private admitWaiting(waiter: QueuedRequest, slot: number): void {
+    waiter.unlisten();
+    const at = this.clock.now();
+    this.counters.waited++;
+    this.counters.totalWaitMs += at - waiter.startedAt;
+    waiter.costsInto(this.scratch);
+    waiter.resolve(this.grant(slot, QUEUE_PRIORITY[waiter.queue]!, at, at - waiter.startedAt));
+  }
+
+  /** Refuses a waiter taken out of the queue. */
+  private rejectWaiting(waiter: QueuedRequest, error: unknown): void {
+    waiter.unlisten();
+    waiter.reject(error);
   }
 
   /** Admits waiters from the head, expires overdue ones, and arms the one timer. */
@@ -563,16 +559,17 @@ export class RateLimiter implements LeaseOwner {
       let overdue = this.queue.earliestDeadline();
       while (overdue && overdue.deadline <= now) {
         this.queue.remove(overdue);
-        const wait = this.backend.waitForCostsMs(overdue.costs, now);
-        overdue.reject(this.rejection(this.heldBy(overdue.costs, wait, now), wait, 'timeout', overdue.requestId));
+        const costs = overdue.costsInto(this.scratch);
+        const wait = this.backend.waitForCostsMs(costs, now);
+        this.rejectWaiting(overdue, this.rejection(this.heldBy(costs, wait, now), wait, 'timeout', overdue.requestId));
         overdue = this.queue.earliestDeadline();
       }
       let nextAt = Infinity;
       for (let head = this.queue.peek(); head; head = this.queue.peek()) {
-        const slot = this.backend.tryAdmit(head.costs, head.slot, now, false);
+        const slot = this.backend.tryAdmit(head.costsInto(this.scratch), head.slot, now, false);
         if (slot !== REFUSED) {
           this.queue.remove(head);
-          head.resolve(slot);
+          this.admitWaiting(head, slot);
           continue;
         }
         const held = this.backend.refusalDimension;
@@ -584,7 +581,7 @@ export class RateLimiter implements LeaseOwner {
         if (now + wait > head.deadline) {
           // It cannot fit before its deadline: say so now rather than at the deadline.
           this.queue.remove(head);
-          head.reject(this.rejection(this.dimensionName(held), wait, held === PAUSE_INDEX ? 'paused' : 'timeout', head.requestId));
+          this.rejectWaiting(head, this.rejection(this.dimensionName(held), wait, held === PAUSE_INDEX ? 'paused' : 'timeout', head.requestId));
           continue;
         }
         nextAt = now + wait;
@@ -598,7 +595,10 @@ export class RateLimiter implements LeaseOwner {
   }
 
   private arm(at: number): void {
-    if (at === this.timerAt && this.timer !== undefined) return;
+    // A timer set for no later than `at` is kept: it pumps and re-arms when it fires. Otherwise each
+    // release while concurrency holds the queue (the oldest lease's expiry moves on) and each
+    // enqueue (now + wait drifts by a rounding error) would re-arm it: once per admission, not per batch.
+    if (this.timer !== undefined && at !== Infinity && this.timerAt <= at + TIMER_SLACK_MS) return;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.timerAt = at;

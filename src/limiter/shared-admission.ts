@@ -122,7 +122,7 @@ export class SharedAdmission implements LeaseOwner {
     private readonly spec: LimiterSpec,
     private readonly policy: SharedStorePolicy,
   ) {
-    this.provider = new SharedProviderState(backend, spec, (error) => this.storeFailed(error));
+    this.provider = new SharedProviderState(backend, spec, this, (error) => this.storeFailed(error));
   }
 
   /** Queues a request (costs already validated) and admits it through the store. */
@@ -200,7 +200,7 @@ export class SharedAdmission implements LeaseOwner {
     return this.local;
   }
 
-  applyProviderState(state: ProviderRateLimitState): void {
+  applyProviderState(state: ProviderRateLimitState, lease?: Lease): void {
     const now = this.host.clock.now();
     const pauseMs = pauseMsOf(state);
     if (pauseMs !== undefined && now + pauseMs > this.blockedUntil) {
@@ -208,7 +208,7 @@ export class SharedAdmission implements LeaseOwner {
       this.blockedOn = PAUSE_INDEX;
     }
     this.local?.applyProviderState(state);
-    if (this.mode === 'shared') this.provider.apply(state, now);
+    if (this.mode === 'shared') this.provider.apply(state, lease);
   }
 
   /** Ms the store's last answers put a provider's pause ahead (0 when none is known). */
@@ -304,7 +304,7 @@ export class SharedAdmission implements LeaseOwner {
     const refund = deltas !== null && hasRefund(deltas);
     if (refund) this.blockedUntil = -Infinity;
     const freesSomething = leaseId !== null || refund;
-    this.backend.settle(leaseId, deltas).then(
+    this.backend.settle(leaseId, deltas, lease.storeAdmittedAt).then(
       () => {
         if (freesSomething && this.nap) this.wake();
       },
@@ -339,9 +339,10 @@ export class SharedAdmission implements LeaseOwner {
         }
         const at = this.host.clock.now();
         this.storeAnswered = true;
+        this.provider.recordCharges(reply.charged, reply.storeTime);
         if (reply.liveProcesses !== undefined) this.liveProcesses = Math.max(1, reply.liveProcesses);
         this.noteMismatch();
-        reply.admitted.forEach((grant, i) => this.deliver(batch[i] as SharedWaiter, grant, at));
+        reply.admitted.forEach((grant, i) => this.deliver(batch[i] as SharedWaiter, grant, at, reply.storeTime));
         this.requeue(batch.slice(reply.admitted.length));
         const reservedMs = reply.admitted.length > 0 ? reply.admitted[reply.admitted.length - 1]!.delayMs : 0;
         if (!reply.refused) {
@@ -408,14 +409,14 @@ export class SharedAdmission implements LeaseOwner {
     }
   }
 
-  private deliver(waiter: SharedWaiter, grant: SharedGrant, now: number): void {
+  private deliver(waiter: SharedWaiter, grant: SharedGrant, now: number, storeTime: number | undefined): void {
     if (waiter.settled) {
       // Aborted while its admission was on the way: give everything back.
       this.settleQuietly(grant.leaseId, waiter.costs, -1);
       return;
     }
     const startAt = now + grant.delayMs;
-    const lease = this.lease(waiter.costs, waiter.priority, startAt, startAt - waiter.enqueuedAt, grant.leaseId);
+    const lease = this.lease(waiter.costs, waiter.priority, startAt, startAt - waiter.enqueuedAt, grant.leaseId, storeTime === undefined ? undefined : storeTime + grant.delayMs);
     if (grant.delayMs < 1) {
       waiter.resolveWith(lease);
       return;
@@ -437,10 +438,14 @@ export class SharedAdmission implements LeaseOwner {
     };
   }
 
-  private lease(costs: Float64Array, priority: Priority, now: number, waitedMs: number, leaseId: string | null): Lease {
+  /** `storeAdmittedAt`: when the store admitted it, by its clock (undefined: it did not say). */
+  private lease(costs: Float64Array, priority: Priority, now: number, waitedMs: number, leaseId: string | null, storeAdmittedAt: number | undefined): Lease {
     this.host.countAdmission(costs, now, waitedMs);
-    this.provider.recordAdmission(costs, now);
     const lease = new Lease(this, -1, 0, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs);
+    if (storeAdmittedAt !== undefined) {
+      lease.storeAdmittedAt = storeAdmittedAt;
+      lease.transitBase = this.provider.baseAt(storeAdmittedAt);
+    }
     if (leaseId !== null) {
       this.slots.set(lease, leaseId);
       this.armMaintenance();
@@ -452,7 +457,8 @@ export class SharedAdmission implements LeaseOwner {
   private async admitCritical(costs: Float64Array, now: number): Promise<Lease> {
     try {
       const reply = await this.backend.admit([{ costs, slot: this.spec.maxConcurrent !== Infinity, force: true, maxWaitMs: 0 }]);
-      return this.lease(costs, 'critical', this.host.clock.now(), 0, reply.admitted[0]?.leaseId ?? null);
+      this.provider.recordCharges(reply.charged, reply.storeTime);
+      return this.lease(costs, 'critical', this.host.clock.now(), 0, reply.admitted[0]?.leaseId ?? null, reply.storeTime);
     } catch (error) {
       this.storeFailed(error);
       return this.admitWhileDown(costs, 'critical', {}, now, now);

@@ -1,53 +1,93 @@
 /**
- * Following the provider's headers through a shared store: a retry-after pauses the whole fleet,
- * and a remaining budget below the store's lowers it (the store only ever lowers: another process
- * may have spent since the provider answered). Our view of the store's level is not kept locally,
- * so every lower budget is sent and the store decides. A lower limit than configured is not
- * adopted fleet-wide: the limits are each process's own configuration (a mismatch is reported).
+ * Following the provider's headers through a shared store: the one place that answers "what does
+ * a response's headers do to a fleet's limiter". One store call per response carries its
+ * retry-after (a pause for the whole fleet) and its remaining figures, which the store reads
+ * against what the whole fleet admitted within the provider delay (its transit ring), so a figure
+ * raises the shared level as well as lowers it, as provider-state.ts does in one process. What
+ * this process keeps is the fleet's charges as its admissions' replies showed them, to tell the
+ * store where a request's admission stood (a lower bound: it may only make the store more careful).
+ *
+ * The limits stay each process's configuration (a mismatch is reported): nothing is learned into
+ * the store, and the charge rule is not learned across a fleet.
  */
-import { RATE_DIMENSIONS } from './dimensions.js';
+import { dimensionCost, DIMENSION_PERIOD_MS, RATE_DIMENSIONS } from './dimensions.js';
+import type { Lease } from './lease.js';
 import type { LimiterSpec } from './limiter-store.js';
 import type { ProviderRateLimitState } from './limiter-types.js';
-import { LimitTable } from './limit-table.js';
-import { pauseMsOf, ProviderFollower } from './provider-state.js';
-import type { SharedLimiterBackend } from './shared-store.js';
+import { familiesOf, pauseMsOf, valid } from './provider-state.js';
+import type { ProviderFigure, SharedLimiterBackend } from './shared-store.js';
 import { TransitLog } from './transit-log.js';
 
+/** The per-minute dimensions, whose figures are read against the fleet's transit. */
+const MINUTE_DIMENSIONS = 4;
+
 export class SharedProviderState {
-  /** Units this process admitted per dimension, ever (what is in transit is read from it). */
-  private readonly charged = new Float64Array(RATE_DIMENSIONS.length);
-  private readonly chargedOf = (dimension: number): number => this.charged[dimension]!;
-  private readonly transit: TransitLog | undefined;
-  private readonly follower: ProviderFollower;
+  /** The fleet's charges per dimension as the last admission reply showed them. */
+  private readonly latest = new Float64Array(RATE_DIMENSIONS.length).fill(NaN);
+  /** Samples of the fleet's charges by the store's clock: where an admission stood. */
+  private readonly samples: TransitLog;
+  private readonly latestOf = (dimension: number): number => this.latest[dimension]!;
 
   constructor(
-    private readonly backend: Pick<SharedLimiterBackend, 'pause' | 'lowerLevel'>,
-    spec: LimiterSpec,
+    private readonly backend: Pick<SharedLimiterBackend, 'follow'>,
+    private readonly spec: LimiterSpec,
+    private readonly owner: object,
     private readonly onError: (error: unknown) => void,
   ) {
-    this.transit = spec.providerDelayMs > 0 ? new TransitLog(spec.providerDelayMs) : undefined;
-    const view = {
-      level: () => Infinity,
-      setLevel: (dimension: number, units: number) => {
-        backend.lowerLevel(dimension, units).catch(onError);
-      },
-      charged: this.chargedOf,
-      setLimit: () => undefined,
-    };
-    // The store only ever lowers (another process may have spent since the provider answered), and
-    // the limits stay each process's configuration: nothing is learned into the store.
-    const table = new LimitTable(spec.dimensions, spec.dimensions.map(() => 'configured'));
-    this.follower = new ProviderFollower(view, table, this.transit, { learnLimits: false, learnedBurstSeconds: 60, providerDelayMs: spec.providerDelayMs });
+    // Covering the provider delay before an admission (at least a few ms, for a delay of 0).
+    this.samples = new TransitLog(Math.max(spec.providerDelayMs, 1), false);
   }
 
-  recordAdmission(costs: Float64Array, now: number): void {
-    for (let d = 0; d < costs.length; d++) this.charged[d]! += costs[d]!;
-    this.transit?.record(now, this.chargedOf);
+  /** The fleet's charges right after an admission batch the store ran at `storeTime` (its clock). */
+  recordCharges(charged: readonly number[] | undefined, storeTime: number | undefined): void {
+    if (!charged || storeTime === undefined) return;
+    for (let d = 0; d < MINUTE_DIMENSIONS; d++) this.latest[d] = charged[d] ?? NaN;
+    this.samples.record(storeTime, this.latestOf);
   }
 
-  apply(state: ProviderRateLimitState, now: number): void {
+  /** The fleet's charges provider-delay before an admission the store made at `storeTime`, at most (undefined when not known). */
+  baseAt(storeTime: number): Float64Array | undefined {
+    if (Number.isNaN(storeTime)) return undefined;
+    const base = new Float64Array(MINUTE_DIMENSIONS);
+    for (let d = 0; d < MINUTE_DIMENSIONS; d++) {
+      const latest = this.latest[d]!;
+      if (Number.isNaN(latest)) {
+        base[d] = NaN;
+        continue;
+      }
+      base[d] = latest - this.samples.chargedAfter(storeTime - this.spec.providerDelayMs, d, latest);
+    }
+    return base.every(Number.isNaN) ? undefined : base;
+  }
+
+  /** Sends the response's retry-after (already capped) and figures to the store. `lease`: the request's admission. */
+  apply(state: ProviderRateLimitState, lease: Lease | undefined): void {
+    const own = lease?.owner === this.owner ? lease : undefined;
+    const figures: ProviderFigure[] = [];
+    for (const family of familiesOf(state)) {
+      const spec = this.spec.dimensions.find((d) => d.index === family.index) ?? this.spec.dimensions.find((d) => d.index === family.dayIndex);
+      if (!spec) continue;
+      const index = spec.index;
+      if (valid(family.remaining, 0)) {
+        const exact = index < MINUTE_DIMENSIONS;
+        const headerLimit = valid(family.limit, Number.MIN_VALUE) && index === family.index ? family.limit : undefined;
+        figures.push({
+          index,
+          remaining: family.remaining,
+          exact,
+          refillPerMs: headerLimit === undefined ? undefined : headerLimit / DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!],
+          refillCap: headerLimit === undefined ? undefined : Math.min(spec.burst, headerLimit),
+          base: exact ? own?.transitBase?.[index] : undefined,
+          admittedAt: exact && own && !Number.isNaN(own.storeAdmittedAt) ? own.storeAdmittedAt : undefined,
+          ownCost: own ? dimensionCost(index, own.tokens, own.inputTokens, own.outputTokens) : 0,
+        });
+      } else if (valid(family.resetMs, 0)) {
+        // Time until the provider's bucket is full again: it lacks that much refill (a bound only).
+        figures.push({ index, remaining: spec.burst - family.resetMs / spec.intervalMs, exact: false, ownCost: 0 });
+      }
+    }
     const pauseMs = pauseMsOf(state);
-    if (pauseMs !== undefined) this.backend.pause(pauseMs).catch(this.onError);
-    this.follower.apply(state, now);
+    if (pauseMs === undefined && figures.length === 0) return;
+    this.backend.follow(pauseMs, figures).catch(this.onError);
   }
 }

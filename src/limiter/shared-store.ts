@@ -47,21 +47,52 @@ export interface SharedAdmitReply {
   readonly storeTime?: number;
   /** Processes the store counts as live on this limiter, if it says (the local share while it is down is 1 / this). */
   readonly liveProcesses?: number;
+  /**
+   * Units the fleet's admissions ever charged per dimension after this batch (indexed like
+   * RATE_DIMENSIONS, NaN where not configured), if the store says: what the provider's figures
+   * lack is read from them.
+   */
+  readonly charged?: readonly number[];
+}
+
+/** One of a response's rate-limit figures, for the store to apply (see the admission script's 'follow'). */
+export interface ProviderFigure {
+  /** The dimension index (like RATE_DIMENSIONS). */
+  readonly index: number;
+  /** Units the provider says remain. */
+  readonly remaining: number;
+  /**
+   * True: the figure lacks what the fleet admitted within the provider delay (subtracted), and
+   * may raise the level as well as lower it. False: a bound that only lowers, taken as given.
+   */
+  readonly exact: boolean;
+  /** The provider's refill (units per ms), when its limit is known. */
+  readonly refillPerMs?: number;
+  /** The most the provider's bucket holds (caps the refill). */
+  readonly refillCap?: number;
+  /** The fleet's charges on this dimension provider-delay before the request's admission, as this process last saw them (a lower bound). */
+  readonly base?: number;
+  /** When the store admitted the request, by the store's clock (ms). */
+  readonly admittedAt?: number;
+  /** The request's own charge on this dimension (the figure includes it). */
+  readonly ownCost: number;
 }
 
 /** One limiter's state in a shared store. Every method rejects with an error of kind 'store' on failure. */
 export interface SharedLimiterBackend {
   admit(batch: readonly SharedAdmitRequest[]): Promise<SharedAdmitReply>;
-  /** Frees a lease (null: none) and reconciles usage (deltas indexed like RATE_DIMENSIONS; null: none). */
-  settle(leaseId: string | null, deltas: ArrayLike<number> | null): Promise<void>;
+  /**
+   * Frees a lease (null: none) and reconciles usage (deltas indexed like RATE_DIMENSIONS; null:
+   * none). `admittedAt`: when the store admitted the request (its clock); a refund is dropped where
+   * the provider's figures set the level since (they hold its real charge).
+   */
+  settle(leaseId: string | null, deltas: ArrayLike<number> | null, admittedAt?: number): Promise<void>;
   /** Extends the named leases by the lease TTL; resolves to how many were still held. */
   renew(leaseIds: readonly string[]): Promise<number>;
-  /** Pauses non-forced admission for the fleet (a provider's retry-after). */
-  pause(ms: number): Promise<unknown>;
   /** Ends the fleet's pause at once. */
   clearPause(): Promise<void>;
-  /** Lowers a dimension's available units (provider headers); never raises it. */
-  lowerLevel(dimension: number, units: number): Promise<void>;
+  /** Applies a response's retry-after (ms; undefined: none) and rate-limit figures for the fleet, in one call. */
+  follow(pauseMs: number | undefined, figures: readonly ProviderFigure[]): Promise<void>;
   /** Registers this process as live for `ttlMs`; resolves to the number of live processes. */
   hello(processId: string, ttlMs: number): Promise<number>;
   /** The shared state now: units available per dimension (indexed like RATE_DIMENSIONS), leases held, pause left. */

@@ -15,7 +15,15 @@ export class TransitLog {
   private next = 0;
   private size = 0;
 
-  constructor(private readonly horizonMs: number) {
+  /**
+   * `fromZero`: the cumulative charges started at 0 with the log (this process's own), so a log
+   * that never wrapped reaches back to the start; false for charges sampled from elsewhere (a
+   * fleet's), known only from the first sample on.
+   */
+  constructor(
+    private readonly horizonMs: number,
+    private readonly fromZero = true,
+  ) {
     this.times = new Float64Array(INITIAL_CAPACITY);
     this.charged = new Float64Array(INITIAL_CAPACITY * DIMENSIONS_TRACKED);
   }
@@ -41,7 +49,7 @@ export class TransitLog {
       if (this.times[slot]! <= since) return chargedNow - this.charged[slot * DIMENSIONS_TRACKED + dimension]!;
     }
     // Every admission logged is recent. A log that never wrapped holds them all since the start.
-    return this.size < this.capacity ? chargedNow : NaN;
+    return this.size < this.capacity && this.fromZero ? chargedNow : NaN;
   }
 
   private grow(): void {

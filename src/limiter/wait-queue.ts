@@ -1,44 +1,54 @@
 /**
  * Waiters held by a limiter: one FIFO per priority (doubly linked, so an abort removes a waiter at
  * once and it never holds a place), and a min-heap on deadlines so one timer serves them all.
+ * The queue only needs an entry's place in line; how its costs add up is its kind's (a
+ * RateLimiter's own waiters carry three token counts, see queued-request.ts).
  */
 import { QUEUE_COUNT } from './priority.js';
 
-export interface Waiter {
+/** What the queue keeps of an entry: its priority, arrival and deadline, and the links it owns. */
+export interface QueueEntry<W> {
   readonly queue: number;
-  readonly costs: Float64Array;
-  readonly slot: boolean;
   readonly deadline: number;
   readonly enqueuedAt: number;
+  prev: W | undefined;
+  next: W | undefined;
+  heapIndex: number;
+}
+
+/** A waiter carrying its costs as an array (shared-store admission). */
+export interface Waiter extends QueueEntry<Waiter> {
+  readonly costs: Float64Array;
+  readonly slot: boolean;
   readonly requestId: string | undefined;
   readonly resolve: (slotId: number) => void;
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
-  prev: Waiter | undefined;
-  next: Waiter | undefined;
-  heapIndex: number;
 }
 
-export class WaitQueue {
-  private readonly heads: (Waiter | undefined)[] = new Array(QUEUE_COUNT).fill(undefined);
-  private readonly tails: (Waiter | undefined)[] = new Array(QUEUE_COUNT).fill(undefined);
+export abstract class PriorityWaitQueue<W extends QueueEntry<W>> {
+  private readonly heads: (W | undefined)[] = new Array(QUEUE_COUNT).fill(undefined);
+  private readonly tails: (W | undefined)[] = new Array(QUEUE_COUNT).fill(undefined);
   private readonly counts = new Array<number>(QUEUE_COUNT).fill(0);
   /** Queued costs per queue and dimension, for the wait estimate of a newcomer. */
   readonly queuedCosts: Float64Array[];
-  private readonly deadlines: Waiter[] = [];
+  private readonly deadlines: W[] = [];
   size = 0;
 
   constructor(dimensionCount: number) {
     this.queuedCosts = Array.from({ length: QUEUE_COUNT }, () => new Float64Array(dimensionCount));
   }
 
+  /** Adds `sign` times the costs of `waiter` to `sums` (indexed by dimension). */
+  protected abstract addCosts(sums: Float64Array, waiter: W, sign: number): void;
+
   countOf(queue: number): number {
     return this.counts[queue]!;
   }
 
   /** The first waiter of the highest non-empty priority. */
-  peek(): Waiter | undefined {
+  peek(): W | undefined {
     for (let q = 0; q < QUEUE_COUNT; q++) if (this.heads[q]) return this.heads[q];
     return undefined;
   }
@@ -55,7 +65,7 @@ export class WaitQueue {
    * (`enqueuedAt` in the past), so it takes its place among older waiters instead of the back
    * (resilience4j#336). New arrivals go straight to the tail; the scan from the tail is short.
    */
-  push(waiter: Waiter): void {
+  push(waiter: W): void {
     const q = waiter.queue;
     let after = this.tails[q];
     while (after && after.enqueuedAt > waiter.enqueuedAt) after = after.prev;
@@ -67,11 +77,11 @@ export class WaitQueue {
     else this.tails[q] = waiter;
     this.counts[q]!++;
     this.size++;
-    this.addCosts(waiter, 1);
+    this.addCosts(this.queuedCosts[q]!, waiter, 1);
     this.heapPush(waiter);
   }
 
-  remove(waiter: Waiter): void {
+  remove(waiter: W): void {
     if (waiter.heapIndex < 0) return;
     const q = waiter.queue;
     if (waiter.prev) waiter.prev.next = waiter.next;
@@ -81,27 +91,22 @@ export class WaitQueue {
     waiter.prev = waiter.next = undefined;
     this.counts[q]!--;
     this.size--;
-    this.addCosts(waiter, -1);
+    this.addCosts(this.queuedCosts[q]!, waiter, -1);
     this.heapRemove(waiter);
   }
 
   /** The waiter whose deadline comes first. */
-  earliestDeadline(): Waiter | undefined {
+  earliestDeadline(): W | undefined {
     return this.deadlines[0];
   }
 
-  private addCosts(waiter: Waiter, sign: number): void {
-    const sums = this.queuedCosts[waiter.queue]!;
-    for (let d = 0; d < sums.length; d++) sums[d] = sums[d]! + sign * waiter.costs[d]!;
-  }
-
-  private heapPush(waiter: Waiter): void {
+  private heapPush(waiter: W): void {
     waiter.heapIndex = this.deadlines.length;
     this.deadlines.push(waiter);
     this.siftUp(waiter.heapIndex);
   }
 
-  private heapRemove(waiter: Waiter): void {
+  private heapRemove(waiter: W): void {
     const index = waiter.heapIndex;
     const last = this.deadlines.pop()!;
     waiter.heapIndex = -1;
@@ -144,5 +149,12 @@ export class WaitQueue {
     heap[b] = wa;
     wa.heapIndex = b;
     wb.heapIndex = a;
+  }
+}
+
+/** The queue of waiters that carry their costs as an array. */
+export class WaitQueue extends PriorityWaitQueue<Waiter> {
+  protected addCosts(sums: Float64Array, waiter: Waiter, sign: number): void {
+    for (let d = 0; d < sums.length; d++) sums[d] = sums[d]! + sign * waiter.costs[d]!;
   }
 }

@@ -5,8 +5,20 @@
  * tag (see `keys.ts`), so it runs unchanged on Redis Cluster.
  *
  * KEYS: [1] state hash (dimension index -> TAT, 'p' -> pause-until, 'x' -> the hash's expiry; ms
- * as decimal strings), [2] leases sorted set (lease id -> expiry ms), [3] configuration fingerprint
- * (string), [4] live processes sorted set (process id -> expiry ms).
+ * as decimal strings; 'c<index>' -> units the fleet's admissions ever charged, 'f<index>' -> when
+ * the provider's figures last set the level, 'r<slot>t' / 'r<slot>:<index>' -> the transit ring,
+ * below), [2] leases sorted set (lease id -> expiry ms), [3] configuration fingerprint (string),
+ * [4] live processes sorted set (process id -> expiry ms).
+ *
+ * The transit ring: what the fleet had charged at moments of the last few provider delays (one
+ * snapshot per slot of G = max(5, lead / 8) ms, 32 slots), so that a provider's figure, which lacks
+ * what the fleet admitted within the provider delay, is read against every process's admissions,
+ * not only the caller's. The ring holds the charges of requests *started* by then (a reservation
+ * starts after its delay: charged before a figure's moment, it may reach the provider long after;
+ * 'q' lists the reservations not started yet, at most one per process). Each admission overwrites
+ * its slot's snapshot with the started charges right after it: the latest snapshot at or before a
+ * moment T is a lower bound of what had started by T. What may be missing from a figure is then
+ * everything charged ('c') less what had started provider-delay before its moment.
  *
  * ARGV, common header (see `script-args.ts`):
  *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (lead), [4] maxConcurrent
@@ -15,9 +27,16 @@
  *   - admit:   deadline (Redis ms; '' = none: past it, nothing is admitted), m, then m requests of
  *              (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, maxWaitMs, n costs)
  *   - wait:    n costs (a dry run: how long until they fit, ignoring concurrency)
- *   - settle:  leaseId ('' = none), n deltas (positive debits, negative refunds; never above a full bucket)
+ *   - settle:  leaseId ('' = none), admittedAt (Redis ms; '' = unknown), n deltas (positive debits,
+ *              negative refunds; never above a full bucket; a refund of a request admitted before
+ *              the provider's figures last set the level is dropped, output tokens (index 3) aside)
+ *   - follow:  pauseMs ('' = none), k, then k figures of (index, remaining, exact (0: only lowers,
+ *              as given; 1: less what the fleet admitted within the provider delay, and raises too),
+ *              refill per ms ('' = unknown), refill cap, base ('' = unknown: the fleet's charges
+ *              provider-delay before the request's admission, as the caller last saw them),
+ *              admittedAt (Redis ms; '' = unknown), own cost) - see the op
  *   - renew:   m, m lease ids     - hello: process id, ttl ms
- *   - pause:   ms                 - level: dimension index, units (lowers only)
+ *   - pause:   ms
  *   - unpause: (none)
  *   - state:   (none)
  *
@@ -26,12 +45,13 @@
  * strings (Redis truncates Lua numbers to integers). Per op:
  *   - admit:   {admitted count k, m, reclaimed, waitMs of the refused request ('' when none was), dimension that
  *              refused or delayed a request (-1: none), Redis time (ms), live processes,
- *              then per admitted request: lease id ('' without a slot), delay ms (start no earlier)}
+ *              then per admitted request: lease id ('' without a slot), delay ms (start no earlier),
+ *              then the fleet's charges after the batch, per dimension in header order}
  *   - wait:    {1, m, waitMs, dimension (-1 when it fits now)}
  *   - settle:  {1 or 0 (lease released or not), m}
  *   - renew:   {renewed count, m}   - hello: {1, m, live processes}
  *   - pause:   {1, m, pauseRemainingMs}
- *   - level:   {1 or 0 (unchanged or dimension not configured), m, levelAfter}
+ *   - follow:  {levels changed, m, pauseRemainingMs, level after per figure}
  *   - state:   {1, m, pauseRemainingMs, inFlight, nextLeaseExpiryMs ('' when none), level per dimension...}
  * Refusal dimensions are the dimension's index, 100 (concurrency) or 101 (pause), as in limiter-store.ts.
  */
@@ -77,16 +97,67 @@ if fp ~= '' then
   redis.call('SET', KEYS[3], fp, 'PX', math.ceil(maxTol + leaseTtl) + MARGIN)
 end
 
--- One read of the state hash: every TAT, the pause-until ('p') and the hash's own expiry ('x').
-local tats = {}
+-- The transit ring's slot width and size (see the header).
+local G = lead / 8
+if G < 5 then G = 5 end
+local SLOTS = 32
+local slot = math.floor(now / G) % SLOTS
+
+-- One read of the state hash: every TAT, the pause-until ('p') and the hash's own expiry ('x');
+-- for admissions and figures also the fleet's charges ('c'), the last sync by the provider's
+-- figures ('f') and the reservations not started yet ('q'); for a settle that refunds, 'f'.
+local tats, charged, synced = {}, {}, {}
+local withCharges = op == 'admit' or op == 'follow'
+local withSync = withCharges
+if op == 'settle' then
+  for i = 1, n do
+    if tonumber(ARGV[rest + 1 + i]) < 0 then withSync = true end
+  end
+end
 local fields = {}
 for i = 1, n do fields[i] = idx[i] end
 fields[n + 1] = 'p'
 fields[n + 2] = 'x'
+local at = n + 2
+if withCharges then
+  for i = 1, n do fields[at + i] = 'c' .. idx[i] end
+  fields[at + n + 1] = 'q'
+end
+if withSync then
+  for i = 1, n do fields[at + n + 1 + i] = 'f' .. idx[i] end
+  if not withCharges then
+    -- Keeps the list without holes (unpack stops at the first nil).
+    for i = 1, n + 1 do fields[at + i] = 'p' end
+  end
+end
 local raw = redis.call('HMGET', KEYS[1], unpack(fields))
-for i = 1, n do tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge end
+for i = 1, n do
+  tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge
+  charged[i] = (withCharges and raw[at + i] and tonumber(raw[at + i])) or 0
+  synced[i] = (withSync and raw[at + n + 1 + i] and tonumber(raw[at + n + 1 + i])) or -math.huge
+end
 local pauseUntil = (raw[n + 1] and tonumber(raw[n + 1])) or -math.huge
 local expiresAt = (raw[n + 2] and tonumber(raw[n + 2])) or -math.huge
+-- Reservations not started yet: 'start,cost1,...,costn;...' (costs in header order). Those
+-- started by now are dropped; pending[i] is what the rest charged.
+local pending, reservations = {}, {}
+for i = 1, n do pending[i] = 0 end
+local reservationsChanged = false
+local q = withCharges and raw[at + n + 1]
+if q and q ~= '' then
+  for entry in string.gmatch(q, '[^;]+') do
+    local values = {}
+    for v in string.gmatch(entry, '[^,]+') do values[#values + 1] = tonumber(v) end
+    if values[1] > now then
+      reservations[#reservations + 1] = entry
+      for i = 1, n do pending[i] = pending[i] + (values[i + 1] or 0) end
+    else
+      reservationsChanged = true
+    end
+  end
+end
+-- What had started by now, per dimension (charged less the reservations still ahead).
+local function started(i) return charged[i] - pending[i] end
 
 -- Writes fields (a flat name/value list) and keeps the hash alive until \`untilMs\` (+ margin). The
 -- expiry is kept in the hash ('x') with a minute of slack, so PEXPIREAT is rarely needed.
@@ -102,11 +173,12 @@ local function saveState(fieldValues, untilMs)
   if fieldValues[#fieldValues - 1] == 'x' then redis.call('PEXPIREAT', KEYS[1], expiresAt) end
 end
 
--- Writes the TATs of the dimensions in changed; the hash lives until its furthest TAT and pause.
-local function saveTats(changed)
+-- Writes the TATs of the dimensions in changed (and the extra name/value pairs); the hash lives
+-- until its furthest TAT and pause.
+local function saveTats(changed, values)
   local furthest = now
   if pauseUntil > furthest then furthest = pauseUntil end
-  local values = {}
+  values = values or {}
   for i = 1, n do
     if changed[i] then
       values[#values + 1] = idx[i]
@@ -115,6 +187,32 @@ local function saveTats(changed)
     if tats[i] > furthest then furthest = tats[i] end
   end
   if #values > 0 then saveState(values, furthest) end
+end
+
+-- Sets dimension i's level to units (capped by its bucket); false when it is there already.
+local function setLevel(i, units)
+  local capacity = tol[i] / interval[i]
+  if units > capacity then units = capacity end
+  local nt = now + tol[i] - units * interval[i]
+  if nt == tats[i] or (nt <= now and tats[i] <= now) then return false end
+  tats[i] = nt
+  return true
+end
+
+-- What the fleet had started on dimension i by moment T, at most (the latest ring snapshot at or
+-- before T); nil when the ring does not reach back that far.
+local function chargedAt(i, T)
+  local times = {}
+  for s = 0, SLOTS - 1 do times[s + 1] = 'r' .. s .. 't' end
+  local got = redis.call('HMGET', KEYS[1], unpack(times))
+  local best, bestTime = nil, -math.huge
+  for s = 0, SLOTS - 1 do
+    local ts = got[s + 1] and tonumber(got[s + 1])
+    if ts and ts <= T and ts > bestTime then best, bestTime = s, ts end
+  end
+  if best == nil then return nil end
+  local v = redis.call('HGET', KEYS[1], 'r' .. best .. ':' .. idx[i])
+  return v and tonumber(v)
 end
 
 local function pausedMs()
@@ -170,6 +268,7 @@ if op == 'admit' then
   local inUse = nil
   local reply = {0, mismatch, 0, '', -1, fmt(now), live}
   local changed = {}
+  local extra = {}
   local leasesAdded, longest = false, 0
   for r = 1, m do
     local force = ARGV[at] == '1'
@@ -202,6 +301,7 @@ if op == 'admit' then
       local base = tats[i]
       if base < start then base = start end
       tats[i] = base + cost * interval[i]
+      charged[i] = charged[i] + cost
       changed[i] = true
     end
     if wantsSlot then
@@ -215,10 +315,36 @@ if op == 'admit' then
     end
     reply[#reply + 1] = fmt(delay)
     reply[1] = reply[1] + 1
-    if delay > 0 then break end
+    if delay > 0 then
+      local entry = {fmt(now + delay)}
+      for i = 1, n do
+        local cost = tonumber(ARGV[from + i - 1])
+        entry[i + 1] = fmt(cost)
+        pending[i] = pending[i] + cost
+      end
+      reservations[#reservations + 1] = table.concat(entry, ',')
+      reservationsChanged = true
+      break
+    end
   end
-  saveTats(changed)
+  if reply[1] > 0 then
+    -- The fleet's charges, and this moment's snapshot of them in the transit ring.
+    extra[#extra + 1] = 'r' .. slot .. 't'
+    extra[#extra + 1] = fmt(now)
+    for i = 1, n do
+      extra[#extra + 1] = 'c' .. idx[i]
+      extra[#extra + 1] = fmt(charged[i])
+      extra[#extra + 1] = 'r' .. slot .. ':' .. idx[i]
+      extra[#extra + 1] = fmt(started(i))
+    end
+  end
+  if reservationsChanged then
+    extra[#extra + 1] = 'q'
+    extra[#extra + 1] = table.concat(reservations, ';')
+  end
+  saveTats(changed, extra)
   if leasesAdded then extend(KEYS[2], leaseTtl + longest) end
+  for i = 1, n do reply[#reply + 1] = fmt(started(i)) end
   return reply
 elseif op == 'wait' then
   local worst, dim = worstWait(rest)
@@ -229,9 +355,14 @@ elseif op == 'settle' then
   -- Releases a lease ('' for none) and reconciles usage in one call.
   local released = 0
   if ARGV[rest] ~= '' then released = redis.call('ZREM', KEYS[2], ARGV[rest]) end
+  -- The provider's figures set the level after this request's admission: they hold what it was
+  -- really charged, and a refund would count the difference twice (output tokens aside: their
+  -- refund is the provider's own, at the end of the call).
+  local admittedAt = ARGV[rest + 1] ~= '' and tonumber(ARGV[rest + 1])
   local changed = {}
   for i = 1, n do
-    local delta = tonumber(ARGV[rest + i])
+    local delta = tonumber(ARGV[rest + 1 + i])
+    if delta < 0 and admittedAt and idx[i] ~= '3' and synced[i] >= admittedAt then delta = 0 end
     if delta ~= 0 then
       local base = tats[i]
       if base < now then base = now end
@@ -276,24 +407,78 @@ elseif op == 'unpause' then
   -- Ends the pause at once (resetRateLimiter / resetCircuitBreaker).
   redis.call('HDEL', KEYS[1], 'p')
   return {1, mismatch}
-elseif op == 'level' then
-  for i = 1, n do
-    if idx[i] == ARGV[rest] then
-      local capacity = tol[i] / interval[i]
-      local units = tonumber(ARGV[rest + 1])
-      if units > capacity then units = capacity end
-      local nt = now + tol[i] - units * interval[i]
-      if nt > tats[i] and nt > now then
-        tats[i] = nt
-        local changed = {}
-        changed[i] = true
-        saveTats(changed)
-        return {1, mismatch, fmt(levelOf(i))}
-      end
-      return {0, mismatch, fmt(levelOf(i))}
+elseif op == 'follow' then
+  -- A response's rate-limit figures (and retry-after) for the whole fleet, in one call. A figure
+  -- lacks what the fleet started within the provider delay and every reservation not started yet
+  -- (the ring and 'c' say how much, every process's admissions included). Read two ways, as provider-state.ts does in one process: taken
+  -- as the response left, it lacks all of that; taken when the provider admitted the request, it
+  -- lacks everything admitted since the provider delay before the request, less the request
+  -- itself, but the refill since is owed too. The level falls to the lower reading when above
+  -- both, rises to it when below both.
+  local p = ARGV[rest]
+  if p ~= '' then
+    local untilMs = now + tonumber(p)
+    if untilMs > pauseUntil then
+      pauseUntil = untilMs
+      saveState({'p', fmt(untilMs)}, untilMs)
     end
   end
-  return {0, mismatch, '0'}
+  local k = tonumber(ARGV[rest + 1])
+  local reply = {0, mismatch, fmt(pausedMs())}
+  local changed, values = {}, {}
+  for e = 1, k do
+    local b = rest + 2 + (e - 1) * 8
+    local i = nil
+    for j = 1, n do if idx[j] == ARGV[b] then i = j end end
+    local remaining = tonumber(ARGV[b + 1])
+    if i == nil then
+      reply[#reply + 1] = '0'
+    else
+      local level = levelOf(i)
+      local high, low = remaining, nil
+      if ARGV[b + 2] == '1' then
+        local fresh = chargedAt(i, now - lead)
+        high = fresh and (remaining - (charged[i] - fresh)) or remaining
+        local admittedAt = ARGV[b + 6] ~= '' and tonumber(ARGV[b + 6])
+        if fresh and admittedAt then
+          local ago = now - admittedAt
+          local base = ARGV[b + 5] ~= '' and tonumber(ARGV[b + 5]) or -math.huge
+          local ringBase = chargedAt(i, admittedAt - lead)
+          if ringBase and ringBase > base then base = ringBase end
+          if base > -math.huge and base <= charged[i] then
+            local since = charged[i] - base - tonumber(ARGV[b + 7])
+            if since < 0 then since = 0 end
+            local atAdmission = remaining
+            local rate = ARGV[b + 3] ~= '' and tonumber(ARGV[b + 3])
+            if rate and ago > lead then
+              atAdmission = remaining + rate * (ago - lead)
+              local cap = tonumber(ARGV[b + 4])
+              if atAdmission > cap then atAdmission = cap end
+            end
+            atAdmission = atAdmission - since
+            low = high
+            if atAdmission > high then high = atAdmission else low = atAdmission end
+          end
+        end
+      end
+      local target = nil
+      -- Above both readings: down to the lower one (which of the two is right is unknown).
+      if level > high + 1 then target = low or high elseif low and level < low - 1 then target = low end
+      if target and setLevel(i, target) then
+        changed[i] = true
+        reply[1] = reply[1] + 1
+      end
+      -- Read both ways, the figure holds what the provider really charged every request admitted
+      -- before it (whether or not the level moved): their refunds would count it twice.
+      if target or low then
+        values[#values + 1] = 'f' .. idx[i]
+        values[#values + 1] = fmt(now)
+      end
+      reply[#reply + 1] = fmt(levelOf(i))
+    end
+  end
+  saveTats(changed, values)
+  return reply
 elseif op == 'state' then
   local reply = {1, mismatch, fmt(pausedMs()), redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now), '+inf'), ''}
   local first = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. fmt(now), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
@@ -305,4 +490,4 @@ return redis.error_reply('llm-resilience: unknown op ' .. tostring(op))
 `;
 
 /** The operations of {@link ADMISSION_SCRIPT}. */
-export type ScriptOp = 'admit' | 'wait' | 'settle' | 'renew' | 'hello' | 'pause' | 'unpause' | 'level' | 'state';
+export type ScriptOp = 'admit' | 'wait' | 'settle' | 'renew' | 'hello' | 'pause' | 'unpause' | 'follow' | 'state';

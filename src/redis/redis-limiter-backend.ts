@@ -4,7 +4,7 @@
  * never with a rate-limit error. The limiter's queue, priorities and waiting stay in the process.
  */
 import type { LimiterSpec } from '../limiter/limiter-store.js';
-import type { SharedAdmitReply, SharedAdmitRequest, SharedGrant, SharedLimiterBackend } from '../limiter/shared-store.js';
+import type { ProviderFigure, SharedAdmitReply, SharedAdmitRequest, SharedGrant, SharedLimiterBackend } from '../limiter/shared-store.js';
 import { ADMISSION_SCRIPT, type ScriptOp } from './admission-script.js';
 import type { RedisScriptClient } from './client.js';
 import { type LimiterKeys, limiterKeys } from './keys.js';
@@ -110,6 +110,10 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
       admitted.push({ leaseId: id === '' ? null : id, delayMs: replyNumber('admit', reply, 8 + 2 * i) });
     }
     const storeTime = replyNumber('admit', reply, 5);
+    const charged = new Array<number>(DIMENSIONS).fill(NaN);
+    this.args.order.forEach((index, i) => {
+      charged[index] = replyNumber('admit', reply, 7 + 2 * count + i);
+    });
     // Redis time minus ours, taken at the middle of the round trip, from the quickest round trips
     // (NTP's rule: a slow one may have been slow one way only).
     const answeredAt = performance.now();
@@ -119,8 +123,8 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     const liveProcesses = replyNumber('admit', reply, 6);
     const dimension = replyNumber('admit', reply, 4);
     // No wait: nothing refused (all admitted, or the batch stopped after a reservation on `dimension`).
-    if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime, liveProcesses };
-    return { admitted, refused: true, waitMs: replyNumber('admit', reply, 3), dimension, storeTime, liveProcesses };
+    if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime, liveProcesses, charged };
+    return { admitted, refused: true, waitMs: replyNumber('admit', reply, 3), dimension, storeTime, liveProcesses, charged };
   }
 
   /** One request, admitted only if it fits now: {@link admit} with a batch of one. */
@@ -136,9 +140,9 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     return { waitMs: replyNumber('wait', reply, 2), dimension: replyNumber('wait', reply, 3) };
   }
 
-  /** Frees a lease (null: none) and reconciles usage (null: none) in one call. */
-  async settle(leaseId: string | null, deltas: ArrayLike<number> | null): Promise<void> {
-    await this.settleReply(leaseId, deltas);
+  /** Frees a lease (null: none) and reconciles usage (null: none) in one call; see SharedLimiterBackend.settle. */
+  async settle(leaseId: string | null, deltas: ArrayLike<number> | null, admittedAt?: number): Promise<void> {
+    await this.settleReply(leaseId, deltas, admittedAt);
   }
 
   /** Reconciles usage: positive deltas debit (TAT forward), negative refund (never above a full bucket). */
@@ -177,15 +181,24 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   }
 
   /**
-   * Lowers a dimension's available units to `units` (provider headers). Never raises it: another
-   * process may have spent since the provider answered. Resolves to whether it changed.
+   * Lowers a dimension's available units to `units` (a bound taken as given). Never raises it.
+   * Resolves to whether it changed.
    */
   async setLevel(dimension: number, units: number): Promise<boolean> {
-    return replyNumber('level', await this.call('level', 3, dimension, String(units)), 0) === 1;
+    return (await this.followReply(undefined, [{ index: dimension, remaining: units, exact: false, ownCost: 0 }]))[0] === 1;
   }
 
-  async lowerLevel(dimension: number, units: number): Promise<void> {
-    await this.setLevel(dimension, units);
+  async follow(pauseMs: number | undefined, figures: readonly ProviderFigure[]): Promise<void> {
+    await this.followReply(pauseMs, figures);
+  }
+
+  private async followReply(pauseMs: number | undefined, figures: readonly ProviderFigure[]): Promise<readonly unknown[]> {
+    const args: (string | number)[] = [pauseMs === undefined ? '' : String(Math.max(0, pauseMs)), figures.length];
+    const text = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '' : String(n));
+    for (const f of figures) {
+      args.push(f.index, String(f.remaining), f.exact ? '1' : '0', text(f.refillPerMs), text(f.refillCap ?? Infinity) || '1e300', text(f.base), text(f.admittedAt), String(f.ownCost));
+    }
+    return this.call('follow', 3 + figures.length, ...args);
   }
 
   /** Levels, leases and pause as Redis sees them now. */
@@ -204,9 +217,10 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     };
   }
 
-  private async settleReply(leaseId: string | null, deltas: ArrayLike<number> | null): Promise<number> {
+  private async settleReply(leaseId: string | null, deltas: ArrayLike<number> | null, admittedAt?: number): Promise<number> {
     const values = deltas ? perDimension(this.args, deltas) : this.args.order.map(() => '0');
-    return replyNumber('settle', await this.call('settle', 2, leaseId ?? '', ...values), 0);
+    const at = admittedAt === undefined || !Number.isFinite(admittedAt) ? '' : String(admittedAt);
+    return replyNumber('settle', await this.call('settle', 2, leaseId ?? '', at, ...values), 0);
   }
 
   private async call(op: ScriptOp, minLength: number, ...rest: (string | number)[]): Promise<readonly unknown[]> {

@@ -109,6 +109,25 @@ describe('limits from the provider', () => {
   });
 });
 
+describe('the remaining figure corrects our view', () => {
+  it('a view above both readings falls to the lower one: a figure taken as the response left, after a long call, is not overrun', () => {
+    // 6 000 TPM, told exactly; our request of 100 tokens took 4 s, and another client on the key
+    // spent most of the bucket meanwhile: the provider says 1 000 remain. Taken as the response
+    // left, 1 000 is all there is; taken when the provider admitted the request, 4 s of refill
+    // (390 tokens beyond the provider delay) would be owed on top. Which one is unknown: falling to
+    // the higher reading (1 390) admitted 390 tokens the provider refuses if the figure was fresh.
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, tokensPerMinute: 6000, providerDelayMs: 100 });
+    limiter.applyProviderState({ limitTokens: 6000, remainingTokens: 6000 });
+    const lease = limiter.tryAcquire({ tokens: 100 })!;
+    clock.advance(4000);
+    limiter.applyProviderState({ limitTokens: 6000, remainingTokens: 1000 }, lease);
+    lease.release();
+    expect(limiter.stats().remaining.tokensPerMinute).toBeLessThanOrEqual(1000);
+    expect(limiter.tryAcquire({ tokens: 1001 })).toBeNull();
+  });
+});
+
 describe('the careful start', () => {
   it('until the first response, initialConcurrency requests at a time; then the learned limits', async () => {
     const clock = new ManualClock();

@@ -128,19 +128,20 @@ describe('learning from the provider never runs ahead of it', () => {
           limiter.close();
         },
       ),
-      { numRuns: 150 },
+      // PROPERTY_RUNS (and PROPERTY_TIMEOUT, ms) for a deeper search than CI's.
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
     );
 
   it('figures taken when the provider admits the request (OpenAI, the mock): whatever it charges, told its limit or not, zero refusals', async () => {
     await property('at-admission', 0);
   }, 120_000);
 
-  // Known gap, pinned: against figures taken as the response leaves, fast-check finds (about once in
-  // a few thousand runs) a sequence where the provider refuses one request. Not yet explained; the
-  // bound keeps it from growing until it is.
-  it('figures taken as the response leaves: at most one refusal in a run', async () => {
-    await property('at-response', 1);
-  }, 120_000);
+  // Once pinned at one refusal: a view above both readings fell to the higher one, which after a
+  // long call adds refill a fresh figure does not owe. It now falls to the lower one
+  // (provider-following.test.ts pins the case).
+  it('figures taken as the response leaves: zero refusals', async () => {
+    await property('at-response', 0);
+  }, Number(process.env.PROPERTY_TIMEOUT ?? 120_000));
 
   it('a busy stream against a provider charging less than the sum: the rule is learned, and never one cheaper than the provider uses', async () => {
     const learned: Record<string, string> = {};

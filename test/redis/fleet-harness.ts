@@ -7,6 +7,8 @@ const WORKER = fileURLToPath(new URL('../fixtures/fleet-worker.ts', import.meta.
 export interface WorkerResult {
   failed: number;
   succeeded?: number;
+  /** Calls admitted but cut by the run's end (mock mode): the provider may have counted them. */
+  cutAtEnd?: number;
   /** Store calls that failed (the fleet tests need none). */
   storeErrors: number;
   /** The first unexpected errors' messages. */

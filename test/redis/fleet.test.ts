@@ -73,13 +73,17 @@ describe.skipIf(!redisUp)('a fleet of four processes shares one budget through R
     );
     const ledger = mock.ledger('sk-fleet');
     const succeeded = results.reduce((sum, r) => sum + (r.succeeded ?? 0), 0);
+    const cutAtEnd = results.reduce((sum, r) => sum + (r.cutAtEnd ?? 0), 0);
     record('mock', { succeeded, rejected: ledger.rejectedTotal, violations: ledger.violations, tokensCharged: ledger.charged.tokens });
     expect(results.map((r) => ({ failed: r.failed, storeErrors: r.storeErrors, errors: r.errors }))).toEqual(Array.from({ length: WORKERS }, () => ({ failed: 0, storeErrors: 0, errors: [] })));
     expect(ledger.rejectedTotal).toBe(0);
     expect(ledger.violations).toBe(0);
     // The fleet kept the provider busy: its token bucket (40 000 + 20 s of refill) mostly spent.
     expect(ledger.charged.tokens).toBeGreaterThan((TPM + (TPM / 60) * (DURATION_MS / 1000)) * 0.9);
-    expect(succeeded).toBe(ledger.succeeded);
+    // Every success the provider counted reached a caller, except calls the run's end cut while
+    // the answer was on its way (the provider counted them; the caller stopped listening).
+    expect(ledger.succeeded).toBeGreaterThanOrEqual(succeeded);
+    expect(ledger.succeeded - succeeded).toBeLessThanOrEqual(cutAtEnd);
   }, 60_000);
 
   it('a worker killed (SIGKILL) while holding leases frees them when their TTL expires', async () => {

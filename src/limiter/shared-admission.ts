@@ -23,7 +23,7 @@ import type { Priority } from './priority.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { pauseMsOf } from './provider-state.js';
 import { SharedProviderState } from './shared-provider-state.js';
-import type { SharedAdmitRequest, SharedGrant, SharedLimiterBackend, SharedLimiterState, SharedStorePolicy, StoreFailMode } from './shared-store.js';
+import type { SharedAdmitReply, SharedAdmitRequest, SharedGrant, SharedLimiterBackend, SharedLimiterState, SharedStorePolicy, StoreFailMode } from './shared-store.js';
 
 const STATE_REFRESH_MS = 1000;
 /** How often an active process says it is live (the local share while the store is down is 1 / the live processes). */
@@ -331,7 +331,10 @@ export class SharedAdmission implements LeaseOwner {
         if (batch.length === 0) break;
         let reply;
         try {
-          reply = await this.backend.admit(batch.map((w): SharedAdmitRequest => ({ costs: w.costs, slot: w.slot, force: false, maxWaitMs: Math.max(0, w.deadline - now) })));
+          reply = await this.backend.admit(
+            batch.map((w): SharedAdmitRequest => ({ costs: w.costs, slot: w.slot, force: false, maxWaitMs: Math.max(0, w.deadline - now) })),
+            this.provider.following,
+          );
         } catch (error) {
           this.requeue(batch);
           this.storeFailed(error);
@@ -342,7 +345,7 @@ export class SharedAdmission implements LeaseOwner {
         this.provider.recordCharges(reply.charged, reply.storeTime);
         if (reply.liveProcesses !== undefined) this.liveProcesses = Math.max(1, reply.liveProcesses);
         this.noteMismatch();
-        reply.admitted.forEach((grant, i) => this.deliver(batch[i] as SharedWaiter, grant, at, reply.storeTime));
+        reply.admitted.forEach((grant, i) => this.deliver(batch[i] as SharedWaiter, grant, at, reply));
         this.requeue(batch.slice(reply.admitted.length));
         const reservedMs = reply.admitted.length > 0 ? reply.admitted[reply.admitted.length - 1]!.delayMs : 0;
         if (!reply.refused) {
@@ -409,14 +412,14 @@ export class SharedAdmission implements LeaseOwner {
     }
   }
 
-  private deliver(waiter: SharedWaiter, grant: SharedGrant, now: number, storeTime: number | undefined): void {
+  private deliver(waiter: SharedWaiter, grant: SharedGrant, now: number, reply: SharedAdmitReply): void {
     if (waiter.settled) {
       // Aborted while its admission was on the way: give everything back.
       this.settleQuietly(grant.leaseId, waiter.costs, -1);
       return;
     }
     const startAt = now + grant.delayMs;
-    const lease = this.lease(waiter.costs, waiter.priority, startAt, startAt - waiter.enqueuedAt, grant.leaseId, storeTime === undefined ? undefined : storeTime + grant.delayMs);
+    const lease = this.lease(waiter.costs, waiter.priority, startAt, startAt - waiter.enqueuedAt, grant.leaseId, reply, grant.delayMs);
     if (grant.delayMs < 1) {
       waiter.resolveWith(lease);
       return;
@@ -438,13 +441,13 @@ export class SharedAdmission implements LeaseOwner {
     };
   }
 
-  /** `storeAdmittedAt`: when the store admitted it, by its clock (undefined: it did not say). */
-  private lease(costs: Float64Array, priority: Priority, now: number, waitedMs: number, leaseId: string | null, storeAdmittedAt: number | undefined): Lease {
+  /** `reply`: the store's answer that admitted it, `delayMs` after which it starts. */
+  private lease(costs: Float64Array, priority: Priority, now: number, waitedMs: number, leaseId: string | null, reply: SharedAdmitReply, delayMs: number): Lease {
     this.host.countAdmission(costs, now, waitedMs);
     const lease = new Lease(this, -1, 0, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs);
-    if (storeAdmittedAt !== undefined) {
-      lease.storeAdmittedAt = storeAdmittedAt;
-      lease.transitBase = this.provider.baseAt(storeAdmittedAt);
+    if (reply.storeTime !== undefined) {
+      lease.storeAdmittedAt = reply.storeTime + delayMs;
+      lease.transitBase = this.provider.baseAt(lease.storeAdmittedAt, reply.base);
     }
     if (leaseId !== null) {
       this.slots.set(lease, leaseId);
@@ -456,9 +459,9 @@ export class SharedAdmission implements LeaseOwner {
 
   private async admitCritical(costs: Float64Array, now: number): Promise<Lease> {
     try {
-      const reply = await this.backend.admit([{ costs, slot: this.spec.maxConcurrent !== Infinity, force: true, maxWaitMs: 0 }]);
+      const reply = await this.backend.admit([{ costs, slot: this.spec.maxConcurrent !== Infinity, force: true, maxWaitMs: 0 }], this.provider.following);
       this.provider.recordCharges(reply.charged, reply.storeTime);
-      return this.lease(costs, 'critical', this.host.clock.now(), 0, reply.admitted[0]?.leaseId ?? null, reply.storeTime);
+      return this.lease(costs, 'critical', this.host.clock.now(), 0, reply.admitted[0]?.leaseId ?? null, reply, 0);
     } catch (error) {
       this.storeFailed(error);
       return this.admitWhileDown(costs, 'critical', {}, now, now);

@@ -27,6 +27,8 @@ export class SharedProviderState {
   /** Samples of the fleet's charges by the store's clock: where an admission stood. */
   private readonly samples: TransitLog;
   private readonly latestOf = (dimension: number): number => this.latest[dimension]!;
+  /** A response's figures have been seen: admissions ask the store where the fleet stood (see SharedAdmitReply.base). */
+  following = false;
 
   constructor(
     private readonly backend: Pick<SharedLimiterBackend, 'follow'>,
@@ -45,23 +47,26 @@ export class SharedProviderState {
     this.samples.record(storeTime, this.latestOf);
   }
 
-  /** The fleet's charges provider-delay before an admission the store made at `storeTime`, at most (undefined when not known). */
-  baseAt(storeTime: number): Float64Array | undefined {
+  /**
+   * What the fleet had started provider-delay before an admission the store made at `storeTime`,
+   * at most (undefined when not known): the higher of what the store answered for its batch
+   * (`fromStore`) and this process's own samples.
+   */
+  baseAt(storeTime: number, fromStore?: readonly number[]): Float64Array | undefined {
     if (Number.isNaN(storeTime)) return undefined;
     const base = new Float64Array(MINUTE_DIMENSIONS);
     for (let d = 0; d < MINUTE_DIMENSIONS; d++) {
       const latest = this.latest[d]!;
-      if (Number.isNaN(latest)) {
-        base[d] = NaN;
-        continue;
-      }
-      base[d] = latest - this.samples.chargedAfter(storeTime - this.spec.providerDelayMs, d, latest);
+      const sampled = Number.isNaN(latest) ? NaN : latest - this.samples.chargedAfter(storeTime - this.spec.providerDelayMs, d, latest);
+      const answered = fromStore?.[d] ?? NaN;
+      base[d] = Number.isNaN(sampled) ? answered : Number.isNaN(answered) ? sampled : Math.max(sampled, answered);
     }
     return base.every(Number.isNaN) ? undefined : base;
   }
 
   /** Sends the response's retry-after (already capped) and figures to the store. `lease`: the request's admission. */
   apply(state: ProviderRateLimitState, lease: Lease | undefined): void {
+    this.following = true;
     const own = lease?.owner === this.owner ? lease : undefined;
     const figures: ProviderFigure[] = [];
     for (const family of familiesOf(state)) {

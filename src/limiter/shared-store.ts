@@ -53,6 +53,12 @@ export interface SharedAdmitReply {
    * lack is read from them.
    */
   readonly charged?: readonly number[];
+  /**
+   * When asked for: what the fleet had started provider-delay before this batch, per dimension
+   * (indexed like RATE_DIMENSIONS; NaN when not known): a lower bound, the base a figure on these
+   * requests' responses is read against.
+   */
+  readonly base?: readonly number[];
 }
 
 /** One of a response's rate-limit figures, for the store to apply (see the admission script's 'follow'). */
@@ -80,7 +86,8 @@ export interface ProviderFigure {
 
 /** One limiter's state in a shared store. Every method rejects with an error of kind 'store' on failure. */
 export interface SharedLimiterBackend {
-  admit(batch: readonly SharedAdmitRequest[]): Promise<SharedAdmitReply>;
+  /** `wantBase`: also answer where the fleet stood provider-delay before (see SharedAdmitReply.base). */
+  admit(batch: readonly SharedAdmitRequest[], wantBase?: boolean): Promise<SharedAdmitReply>;
   /**
    * Frees a lease (null: none) and reconciles usage (deltas indexed like RATE_DIMENSIONS; null:
    * none). `admittedAt`: when the store admitted the request (its clock); a refund is dropped where

@@ -90,13 +90,13 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
    * Admits a batch in order, each request on every dimension (and a lease when it asks for a
    * slot) or not at all, stopping at the first that does not fit: a refusal charges nothing.
    */
-  async admit(batch: readonly SharedAdmitRequest[]): Promise<SharedAdmitReply> {
+  async admit(batch: readonly SharedAdmitRequest[], wantBase = false): Promise<SharedAdmitReply> {
     // Redis is told, in its clock, the last moment its answer can still reach us before we stop
     // waiting (four fifths of our timeout: the last fifth is for the way back): a Redis that freezes
     // and runs the call late admits nothing rather than charge for requests that will never be sent.
     const sentAt = performance.now();
     const deadline = this.redisOffsetMs === undefined ? '' : String(sentAt + this.redisOffsetMs + this.timeoutMs * 0.8);
-    const args: (string | number)[] = [deadline, batch.length];
+    const args: (string | number)[] = [deadline, wantBase ? '1' : '0', batch.length];
     for (const request of batch) {
       const maxWait = Number.isFinite(request.maxWaitMs) ? String(Math.max(0, request.maxWaitMs)) : '1e300';
       args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', maxWait, ...perDimension(this.args, request.costs));
@@ -111,8 +111,11 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     }
     const storeTime = replyNumber('admit', reply, 5);
     const charged = new Array<number>(DIMENSIONS).fill(NaN);
+    const base = wantBase ? new Array<number>(DIMENSIONS).fill(NaN) : undefined;
+    const dimensions = this.args.order.length;
     this.args.order.forEach((index, i) => {
       charged[index] = replyNumber('admit', reply, 7 + 2 * count + i);
+      if (base && reply[7 + 2 * count + dimensions + i] !== '') base[index] = replyNumber('admit', reply, 7 + 2 * count + dimensions + i);
     });
     // Redis time minus ours, taken at the middle of the round trip, from the quickest round trips
     // (NTP's rule: a slow one may have been slow one way only).
@@ -123,8 +126,8 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     const liveProcesses = replyNumber('admit', reply, 6);
     const dimension = replyNumber('admit', reply, 4);
     // No wait: nothing refused (all admitted, or the batch stopped after a reservation on `dimension`).
-    if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime, liveProcesses, charged };
-    return { admitted, refused: true, waitMs: replyNumber('admit', reply, 3), dimension, storeTime, liveProcesses, charged };
+    if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime, liveProcesses, charged, base };
+    return { admitted, refused: true, waitMs: replyNumber('admit', reply, 3), dimension, storeTime, liveProcesses, charged, base };
   }
 
   /** One request, admitted only if it fits now: {@link admit} with a batch of one. */

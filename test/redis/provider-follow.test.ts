@@ -60,6 +60,17 @@ describe.skipIf(!redisUp)('the provider’s figures through Redis', () => {
     expect(after).toBeLessThanOrEqual(5521);
   });
 
+  it('without a provider delay, a figure only lowers: nothing says what is still travelling to the provider', async () => {
+    const { backend } = open({ ...LIMITS, providerDelayMs: 0 });
+    await backend.admit(tokens(100, 11));
+    await sleep(DELAY_PAST);
+    const reply = await backend.admit(tokens(100));
+    const before = (await backend.state()).levels[1]!;
+    await backend.follow(undefined, [{ index: 1, remaining: 5520, exact: true, refillPerMs: 0.01, refillCap: 6000, admittedAt: storeTime(reply), ownCost: 100 }]);
+    // The same figure raises the level to about 5 400 with a provider delay (the test above).
+    expect((await backend.state()).levels[1]!).toBeLessThan(before + 10);
+  });
+
   it('a reservation charged before the figure’s moment and started after it is not forgotten when the figure raises the level', async () => {
     const { backend } = open(LIMITS);
     await backend.admit(tokens(100, 11));

@@ -447,7 +447,9 @@ export class SharedAdmission implements LeaseOwner {
     const lease = new Lease(this, -1, 0, costs[1]!, costs[2]!, costs[3]!, priority, now, waitedMs);
     if (reply.storeTime !== undefined) {
       lease.storeAdmittedAt = reply.storeTime + delayMs;
-      lease.transitBase = this.provider.baseAt(lease.storeAdmittedAt, reply.base);
+      // Only a process that follows provider figures reads them against a base (as RateLimiter
+      // does): no allocation per admission otherwise. Without one, the store reads from its ring.
+      if (this.provider.following) lease.transitBase = this.provider.baseAt(lease.storeAdmittedAt, reply.base);
     }
     if (leaseId !== null) {
       this.slots.set(lease, leaseId);

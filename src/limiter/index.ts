@@ -8,4 +8,4 @@ export type { LimiterStore, LimiterBackend, LimiterSpec, DimensionSpec } from '.
 export { RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
 export { PRIORITIES, type Priority } from './priority.js';
 export { isSharedStore, type AnyLimiterStore, type SharedAdmitReply, type SharedAdmitRequest, type SharedGrant, type SharedLimiterBackend, type SharedLimiterState, type SharedLimiterStore, type SharedStorePolicy, type StoreFailMode } from './shared-store.js';
-export type { SharedStoreStatus, StoreMode } from './shared-admission.js';
+export type { SharedStoreStatus, StoreMode } from './store-status.js';

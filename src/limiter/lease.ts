@@ -31,6 +31,8 @@ export class Lease {
   transitBase: Float64Array | undefined = undefined;
   /** @internal When a shared store admitted it, by the store's clock (NaN: not through a store). */
   storeAdmittedAt = NaN;
+  /** @internal Which part of a failover admission admitted it (undefined: the shared store). */
+  via: unknown = undefined;
   /** @internal Requests in flight right after this admission (this one included). */
   inFlightAtStart = 0;
   /** @internal Admission number, for learning the provider's charge rule (0: not numbered). */

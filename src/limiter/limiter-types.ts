@@ -5,7 +5,7 @@ import type { AdaptiveConcurrencyStats } from './adaptive-concurrency.js';
 import type { ChargeRule } from './charge-learner.js';
 import type { LimitSource } from './limit-table.js';
 import type { Priority } from './priority.js';
-import type { SharedStoreStatus } from './shared-admission.js';
+import type { SharedStoreStatus } from './store-status.js';
 
 export interface AcquireOptions {
   /** Estimated total tokens (input + output reservation). Default 0. */

@@ -29,6 +29,20 @@ export function pauseMsOf(state: ProviderRateLimitState): number | undefined {
   return ms !== undefined && ms > 0 && Number.isFinite(ms) ? ms : undefined;
 }
 
+/** True when a provider state carries a limit or remaining figure (not only a retry-after). */
+export function hasFigures(state: ProviderRateLimitState): boolean {
+  return (
+    state.remainingRequests !== undefined ||
+    state.remainingTokens !== undefined ||
+    state.remainingInputTokens !== undefined ||
+    state.remainingOutputTokens !== undefined ||
+    state.limitRequests !== undefined ||
+    state.limitTokens !== undefined ||
+    state.limitInputTokens !== undefined ||
+    state.limitOutputTokens !== undefined
+  );
+}
+
 /** What the follower changes: the limiter's buckets. */
 export interface FollowedBuckets {
   level(dimension: number, now: number): number;

@@ -16,10 +16,17 @@ export interface QueueOwner {
   abortWaiting(request: AbortableRequest): void;
 }
 
+/** `flags` bit: a batch has asked the store for it (its deadline is enforced only then: maxWaitMs 0 = ask once). */
+export const ASKED = 1;
+/** `flags` bit: resolved or rejected (aborted while its batch was on its way: the grant is given back). */
+export const SETTLED = 2;
+
 export class QueuedRequest implements QueueEntry<QueuedRequest> {
   prev: QueuedRequest | undefined = undefined;
   next: QueuedRequest | undefined = undefined;
   heapIndex = -1;
+  /** ASKED and SETTLED bits (one small integer: 100 000 may wait). */
+  flags = 0;
 
   constructor(
     readonly queue: number,
@@ -59,6 +66,11 @@ export class QueuedRequest implements QueueEntry<QueuedRequest> {
 
   /** Out of the queue (admitted or refused): stops listening to its signal, if it has one. */
   unlisten(): void {}
+}
+
+/** A critical request: never queued or held, admitted regardless of the limits (usage is still counted). */
+export class CriticalRequest extends QueuedRequest {
+  readonly force = true;
 }
 
 /** A queued request with a signal: its own abort listener (an object listener, no closure). */

@@ -33,7 +33,6 @@ export class SharedProviderState {
   constructor(
     private readonly backend: Pick<SharedLimiterBackend, 'follow'>,
     private readonly spec: LimiterSpec,
-    private readonly owner: object,
     private readonly onError: (error: unknown) => void,
   ) {
     // Covering the provider delay before an admission (at least a few ms, for a delay of 0).
@@ -64,10 +63,9 @@ export class SharedProviderState {
     return base.every(Number.isNaN) ? undefined : base;
   }
 
-  /** Sends the response's retry-after (already capped) and figures to the store. `lease`: the request's admission. */
-  apply(state: ProviderRateLimitState, lease: Lease | undefined): void {
+  /** Sends the response's retry-after (already capped) and figures to the store. `own`: the request's admission through this store. */
+  apply(state: ProviderRateLimitState, own: Lease | undefined): void {
     this.following = true;
-    const own = lease?.owner === this.owner ? lease : undefined;
     const figures: ProviderFigure[] = [];
     for (const family of familiesOf(state)) {
       const spec = this.spec.dimensions.find((d) => d.index === family.index) ?? this.spec.dimensions.find((d) => d.index === family.dayIndex);

@@ -2,7 +2,7 @@
  * Waiters held by a limiter: one FIFO per priority (doubly linked, so an abort removes a waiter at
  * once and it never holds a place), and a min-heap on deadlines so one timer serves them all.
  * The queue only needs an entry's place in line; how its costs add up is its kind's (a
- * RateLimiter's own waiters carry three token counts, see queued-request.ts).
+ * limiter's waiters carry three token counts, see queued-request.ts).
  */
 import { QUEUE_COUNT } from './priority.js';
 
@@ -14,17 +14,6 @@ export interface QueueEntry<W> {
   prev: W | undefined;
   next: W | undefined;
   heapIndex: number;
-}
-
-/** A waiter carrying its costs as an array (shared-store admission). */
-export interface Waiter extends QueueEntry<Waiter> {
-  readonly costs: Float64Array;
-  readonly slot: boolean;
-  readonly requestId: string | undefined;
-  readonly resolve: (slotId: number) => void;
-  readonly reject: (error: unknown) => void;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 export abstract class PriorityWaitQueue<W extends QueueEntry<W>> {
@@ -74,6 +63,26 @@ export abstract class PriorityWaitQueue<W extends QueueEntry<W>> {
     if (after) after.next = waiter;
     else this.heads[q] = waiter;
     if (waiter.next) waiter.next.prev = waiter;
+    else this.tails[q] = waiter;
+    this.counts[q]!++;
+    this.size++;
+    this.addCosts(this.queuedCosts[q]!, waiter, 1);
+    this.heapPush(waiter);
+  }
+
+  /**
+   * Puts back a waiter taken from the head (a batch the store did not admit all of): ahead of
+   * every waiter of its priority that arrived after it. Put a batch back from its last to its first.
+   */
+  unshift(waiter: W): void {
+    const q = waiter.queue;
+    let before = this.heads[q];
+    while (before && before.enqueuedAt < waiter.enqueuedAt) before = before.next;
+    waiter.next = before;
+    waiter.prev = before ? before.prev : this.tails[q];
+    if (waiter.prev) waiter.prev.next = waiter;
+    else this.heads[q] = waiter;
+    if (before) before.prev = waiter;
     else this.tails[q] = waiter;
     this.counts[q]!++;
     this.size++;
@@ -149,12 +158,5 @@ export abstract class PriorityWaitQueue<W extends QueueEntry<W>> {
     heap[b] = wa;
     wa.heapIndex = b;
     wb.heapIndex = a;
-  }
-}
-
-/** The queue of waiters that carry their costs as an array. */
-export class WaitQueue extends PriorityWaitQueue<Waiter> {
-  protected addCosts(sums: Float64Array, waiter: Waiter, sign: number): void {
-    for (let d = 0; d < sums.length; d++) sums[d] = sums[d]! + sign * waiter.costs[d]!;
   }
 }

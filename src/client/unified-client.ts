@@ -382,6 +382,8 @@ function serviceOptions(spec: ProviderSpec, own: ProviderOptions, options: Unifi
           initialConcurrency: told ? CAREFUL_START.configured : CAREFUL_START.unconfigured,
           // Providers that send no rate-limit headers: the concurrency follows their latency.
           adaptiveConcurrency: 'auto' as const,
+          // Per-day limits (when configured) come back at the provider's midnight; a shared store's buckets refill continuously.
+          ...(spec.dailyReset && options.store === undefined ? { dailyReset: spec.dailyReset } : {}),
           ...(spec.requestBurstSeconds ? { burst: { requestsPerMinute: Math.max(1, (spec.defaultLimits.requestsPerMinute * spec.requestBurstSeconds) / 60) } } : {}),
           ...own.rateLimit,
         };

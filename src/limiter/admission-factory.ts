@@ -1,5 +1,6 @@
 /** Which admission a limiter's options ask for: this process's buckets, or a shared store behind its failover. */
 import type { Clock } from '../core/clock.js';
+import { ConfigError } from '../core/errors.js';
 import type { EventChannel, ResilienceEvent } from '../core/events.js';
 import type { Admission } from './admission.js';
 import { FailoverAdmission } from './failover-admission.js';
@@ -24,6 +25,10 @@ export function createAdmission(options: RateLimiterOptions, resolved: ResolvedL
   const localOf = (backendStore: { open: MemoryLimiterStore['open'] }, limits: ResolvedLimiterOptions, limitTable: LimitTable): LocalAdmission =>
     new LocalAdmission(backendStore.open(key, limits.spec), limitTable, { ...limits, providerDelayMs: limits.spec.providerDelayMs });
   if (!isSharedStore(store)) return localOf(store, resolved, table);
+  if (resolved.spec.calendar) {
+    // The store's buckets refill continuously: more than a calendar day gives back, so not silently.
+    throw new ConfigError('rateLimit.dailyReset', options.dailyReset, "'continuous' with a shared store (calendar days are counted in this process's buckets only)");
+  }
   // While the store is down: this process's share of the limits, in buckets of its own.
   const createLocal = (share: number): LocalAdmission => {
     const local = resolveLimiterOptions(localShareOptions(options, table.dimensions, resolved.spec.maxConcurrent, share));

@@ -1,7 +1,8 @@
 /** RateLimiter options: defaults, validation, and the store spec they describe. */
-import type { Clock } from '../core/clock.js';
+import type { DailyReset } from '../core/calendar-day.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { ConfigError } from '../core/errors.js';
-import { integerAtLeast, noUnknownKeys, nonNegativeNumber, positiveNumber } from '../core/validate.js';
+import { integerAtLeast, noUnknownKeys, nonNegativeNumber, oneOf, positiveNumber } from '../core/validate.js';
 import { DIMENSION_PERIOD_MS, RATE_DIMENSIONS, type RateDimension } from './dimensions.js';
 import type { AdaptiveConcurrencyOptions } from './adaptive-concurrency.js';
 import type { LimitSource } from './limit-table.js';
@@ -63,6 +64,12 @@ export interface RateLimiterOptions {
    * and the router treats the provider as unavailable meanwhile). Default 60 000.
    */
   maxPauseMs?: number;
+  /**
+   * How per-day limits come back: `'continuous'` (default: a day's worth refilled over 24 hours),
+   * or all at once at `'midnight-utc'` or `'midnight-pacific'` (Gemini's per-day quotas), counted
+   * in calendar days. In this process's buckets only: a shared store refuses a calendar reset.
+   */
+  dailyReset?: DailyReset;
   /** Longest a request may wait for admission before RateLimitExceededError. Default 15 000. */
   maxWaitMs?: number;
   /** Most requests that may wait at once; past it, reject at once. Default 10 000. */
@@ -109,6 +116,7 @@ const KNOWN_OPTIONS = [
   'initialConcurrency',
   'adaptiveConcurrency',
   'maxPauseMs',
+  'dailyReset',
   'maxWaitMs',
   'maxQueue',
   'leaseTimeoutMs',
@@ -169,6 +177,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
       maxConcurrent,
       leaseTimeoutMs: positiveNumber(`${path}.leaseTimeoutMs`, options.leaseTimeoutMs ?? LIMITER_DEFAULTS.leaseTimeoutMs),
       providerDelayMs: nonNegativeNumber(`${path}.providerDelayMs`, options.providerDelayMs ?? 0),
+      ...calendarOf(options, path),
     },
     sources,
     maxWaitMs: nonNegativeWait(`${path}.maxWaitMs`, options.maxWaitMs ?? LIMITER_DEFAULTS.maxWaitMs),
@@ -185,4 +194,12 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
 function nonNegativeWait(path: string, value: unknown): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw new ConfigError(path, value, 'a number of milliseconds >= 0 (or Infinity)');
   return value;
+}
+
+/** The calendar of per-day limits (none when they refill continuously). */
+function calendarOf(options: RateLimiterOptions, path: string): Pick<LimiterSpec, 'calendar'> {
+  const reset = oneOf(`${path}.dailyReset`, options.dailyReset ?? 'continuous', ['continuous', 'midnight-utc', 'midnight-pacific'] as const);
+  if (reset === 'continuous') return {};
+  const clock = options.clock ?? systemClock;
+  return { calendar: { reset, wallOffsetMs: clock.wallTime() - clock.now() } };
 }

@@ -27,6 +27,11 @@ export interface LimiterSpec {
   readonly leaseTimeoutMs: number;
   /** Expected delay from our admission to the provider's; see RateLimiterOptions.providerDelayMs. */
   readonly providerDelayMs: number;
+  /**
+   * Per-day limits counted in calendar days (calendar-days.ts) rather than refilled continuously;
+   * `wallOffsetMs` is the wall clock minus the limiter's clock. Undefined: continuous.
+   */
+  readonly calendar?: { readonly reset: 'midnight-utc' | 'midnight-pacific'; readonly wallOffsetMs: number };
 }
 
 /**

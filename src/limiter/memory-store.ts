@@ -14,6 +14,7 @@ import {
   REFUSED,
 } from './limiter-store.js';
 import { DIMENSION_PERIOD_MS, RATE_DIMENSIONS } from './dimensions.js';
+import { CalendarDays, DAY_DIMENSIONS } from './calendar-days.js';
 
 /** Generations wrap here: small integers keep slot bookkeeping on V8's fast integer path. */
 const MAX_GENERATION = 2 ** 30;
@@ -28,6 +29,8 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private maxConcurrent: number;
   private readonly leaseTimeoutMs: number;
   private readonly leadMs: number;
+  /** Per-day limits in calendar days (undefined: refilled continuously). */
+  private readonly days: CalendarDays | undefined;
 
   // Concurrency slots: a pool of records linked in acquisition (= expiry) order.
   private readonly slotExpiresAt: number[] = [];
@@ -56,6 +59,25 @@ export class MemoryLimiterBackend implements LimiterBackend {
     this.maxConcurrent = spec.maxConcurrent;
     this.leaseTimeoutMs = spec.leaseTimeoutMs;
     this.leadMs = spec.providerDelayMs;
+    if (spec.calendar) {
+      // A new day: the per-day buckets are full again (their TATs left in the past).
+      this.days = new CalendarDays(spec.calendar.reset, spec.calendar.wallOffsetMs, () => {
+        for (const d of DAY_DIMENSIONS) this.tat[d] = -Infinity;
+      });
+    }
+  }
+
+  /** The moment a dimension's bucket is read at: now, or the day's frozen moment for a calendar per-day one. */
+  private at(dimension: number, now: number): number {
+    return this.days !== undefined && dimension >= 4 ? this.days.at(now) : now;
+  }
+
+  /** Ms until `cost` fits in a dimension (a calendar per-day one: the next midnight, when it does not fit today). */
+  private waitMs(d: number, cost: number, now: number): number {
+    // The moment first: a new day changes the TAT it reads.
+    const at = this.at(d, now);
+    const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, cost, at, this.leadMs);
+    return wait > 0 && this.days !== undefined && d >= 4 ? this.days.untilResetMs(now) : wait;
   }
 
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number {
@@ -65,7 +87,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
       let worstDimension = -1;
       for (let i = 0; i < this.active.length; i++) {
         const d = this.active[i]!;
-        const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, costs[d]!, now, this.leadMs);
+        const wait = this.waitMs(d, costs[d]!, now);
         if (wait > worstWait) {
           worstWait = wait;
           worstDimension = d;
@@ -80,7 +102,8 @@ export class MemoryLimiterBackend implements LimiterBackend {
     for (let i = 0; i < this.active.length; i++) {
       const d = this.active[i]!;
       const cost = costs[d]!;
-      this.tat[d] = gcraAdmit(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, cost, now, this.leadMs);
+      const at = this.at(d, now);
+      this.tat[d] = gcraAdmit(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, cost, at, this.leadMs);
       this.chargedTotal[d] = this.chargedTotal[d]! + cost;
     }
     return slot ? this.takeSlot(now) : NO_SLOT;
@@ -96,7 +119,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     let worst = now < this.pausedUntil ? this.pausedUntil - now : 0;
     for (let i = 0; i < this.active.length; i++) {
       const d = this.active[i]!;
-      const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, costs[d]!, now, this.leadMs);
+      const wait = this.waitMs(d, costs[d]!, now);
       if (wait > worst) worst = wait;
     }
     return worst;
@@ -108,18 +131,21 @@ export class MemoryLimiterBackend implements LimiterBackend {
       const delta = deltas[d]!;
       if (delta === 0) continue;
       // Not in chargedTotal: a reconciliation is not an admission on its way to the provider.
-      this.tat[d] = gcraCharge(this.tat[d]!, this.interval[d]!, delta, now);
+      const at = this.at(d, now);
+      this.tat[d] = gcraCharge(this.tat[d]!, this.interval[d]!, delta, at);
     }
   }
 
   level(dimension: number, now: number): number {
-    return gcraLevel(this.tat[dimension]!, this.interval[dimension]!, this.tolerance[dimension]!, now);
+    const at = this.at(dimension, now);
+    return gcraLevel(this.tat[dimension]!, this.interval[dimension]!, this.tolerance[dimension]!, at);
   }
 
   setLevel(dimension: number, units: number, now: number): void {
     const capacity = this.tolerance[dimension]! / this.interval[dimension]!;
     const level = units < capacity ? units : capacity;
-    this.tat[dimension] = gcraTatForLevel(level, this.interval[dimension]!, this.tolerance[dimension]!, now);
+    const at = this.at(dimension, now);
+    this.tat[dimension] = gcraTatForLevel(level, this.interval[dimension]!, this.tolerance[dimension]!, at);
   }
 
   charged(dimension: number): number {

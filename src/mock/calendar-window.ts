@@ -5,7 +5,7 @@
  * providers and gateways count). A window has the same methods as a token bucket, so the key
  * limiter can hold either.
  */
-import { type DailyReset, nextMidnight } from './calendar-day.js';
+import { type DailyReset, nextMidnight } from '../core/calendar-day.js';
 import { MINUTE_MS } from './dimensions.js';
 import type { BucketSpec } from './resolve-config.js';
 

@@ -11,7 +11,7 @@
  * A bad request gets 400 `{ "error": { "message", "field" } }`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DailyReset } from './calendar-day.js';
+import type { DailyReset } from '../core/calendar-day.js';
 import type { Dimension } from './dimensions.js';
 import { validateFaults } from './fault-config.js';
 import { parseJson, readBody, sendJson } from './http-io.js';

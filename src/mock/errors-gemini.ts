@@ -4,7 +4,7 @@
  * beside a `google.rpc.QuotaFailure` whose `quotaId` says PerMinute or PerDay. Gemini refuses an
  * invalid key with 400 API_KEY_INVALID and a missing one with 403, not 401.
  */
-import { nextMidnight } from './calendar-day.js';
+import { nextMidnight } from '../core/calendar-day.js';
 import type { Dimension } from './dimensions.js';
 import { formatGoogleDuration } from './durations.js';
 import type { ErrorReply, FailureContext, MockFailure } from './failures.js';

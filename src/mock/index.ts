@@ -11,7 +11,7 @@ export { MockConfigError } from './validation.js';
 export { systemMockClock, type MockClock } from './clock.js';
 export { promptTokens, textTokens, contentText, TOKENS_PER_MESSAGE, TOKENS_PER_REQUEST, CHARACTERS_PER_TOKEN } from './token-count.js';
 export type { Charge } from './accounting.js';
-export type { DailyReset } from './calendar-day.js';
+export type { DailyReset } from '../core/calendar-day.js';
 export type { KeyDescription } from './control-handler.js';
 export type { KeyLedgerReport, TimelineSecond } from './ledger.js';
 export type { LimitViolation } from './limit-audit.js';

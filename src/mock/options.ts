@@ -4,7 +4,7 @@
  * token buckets (see `key-limiter.ts`), or counted in fixed calendar windows where a key asks for
  * them (`limits.window`, `limits.dailyReset`).
  */
-import type { DailyReset } from './calendar-day.js';
+import type { DailyReset } from '../core/calendar-day.js';
 import type { MockClock } from './clock.js';
 
 /** The provider a key imitates: it selects the API surface, headers, error bodies and quirks. */

@@ -3,7 +3,7 @@
  * default accounting, which headers are sent, whether over-limit requests are refused or held,
  * and the models listed. Sources: ../shared/PROVIDERS.md.
  */
-import type { DailyReset } from './calendar-day.js';
+import type { DailyReset } from '../core/calendar-day.js';
 import type { AccountingModel, MockProvider } from './options.js';
 
 /** The three wire formats the mock speaks. */

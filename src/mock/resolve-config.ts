@@ -2,7 +2,7 @@
  * Turns the server options into the resolved configuration the server runs on: defaults filled
  * in, every field validated (a MockConfigError names the field), limits turned into buckets.
  */
-import type { DailyReset } from './calendar-day.js';
+import type { DailyReset } from '../core/calendar-day.js';
 import { type MockClock, systemMockClock } from './clock.js';
 import { DEFAULT_MOCK_KEYS } from './default-keys.js';
 import { DAY_MS, type Dimension, MINUTE_MS } from './dimensions.js';

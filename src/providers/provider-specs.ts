@@ -26,6 +26,8 @@ export interface ProviderSpec {
   readonly defaultLimits: { requestsPerMinute: number; tokensPerMinute?: number; inputTokensPerMinute?: number; outputTokensPerMinute?: number };
   /** Requests-per-minute burst in seconds of rate (xAI enforces RPM/60 per second). Default: a minute. */
   readonly requestBurstSeconds?: number;
+  /** How the provider's per-day limits come back, when not continuously (Gemini: at midnight Pacific). */
+  readonly dailyReset?: 'midnight-utc' | 'midnight-pacific';
 }
 
 const openAICompatible = (
@@ -72,6 +74,8 @@ export const PROVIDER_SPECS: Readonly<Record<ProviderId, ProviderSpec>> = {
     baseURL: 'https://generativelanguage.googleapis.com/v1beta',
     apiKeyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
     defaultModel: 'gemini-2.5-flash',
+    // "Requests per day (RPD) quotas reset at midnight Pacific time" (ai.google.dev/gemini-api/docs/rate-limits).
+    dailyReset: 'midnight-pacific',
     modelPattern: /^gemini-/i,
     accounting: { charge: 'input', refundUnusedOutput: true, charsPerToken: 4, safetyMargin: 0.1 },
     defaultMaxTokens: 1024,

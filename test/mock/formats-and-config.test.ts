@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextMidnight } from '../../src/mock/calendar-day.js';
+import { nextMidnight } from '../../src/core/calendar-day.js';
 import { CalendarWindow } from '../../src/mock/calendar-window.js';
 import { sampleDelayMs } from '../../src/mock/latency.js';
 import { SeededRandom } from '../../src/mock/random.js';

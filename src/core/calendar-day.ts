@@ -1,8 +1,9 @@
 /**
  * Calendar days, for daily quotas that reset at a fixed midnight rather than refilling
- * continuously (Gemini's requests per day reset at midnight Pacific time).
+ * continuously (Gemini's requests per day reset at midnight Pacific time): the limiter counts them
+ * so when told (`dailyReset`), the mock provider enforces them so. Intl only: runs on edge runtimes.
  */
-import { DAY_MS } from './dimensions.js';
+const DAY_MS = 86_400_000;
 
 /** How a per-day limit comes back: continuously, or all at once at midnight UTC or Pacific time. */
 export type DailyReset = 'continuous' | 'midnight-utc' | 'midnight-pacific';

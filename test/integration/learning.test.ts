@@ -10,25 +10,25 @@ import { closeSteadyRun, record, RPM, runSteady as run, TPM } from './steady-har
 afterEach(closeSteadyRun);
 
 // These bounds guard against regressions; the issue's targets (goodput >= 0.97) are measured in real
-// time by `npm run bench -- accuracy`. Here, compressed time stretches the delay allowance to 3.2 s
-// of provider time (160 ms of real stall x 20): the corrections' uncertainty (what may still be
+// time by `npm run bench -- accuracy`. Here, compressed time stretches the delay allowance to 8 s
+// of provider time (400 ms of real stall x 20, see steady-harness.ts; 3.2 s for the input-only run,
+// whose charge rule is learned from windows spaced by the delay): the corrections' uncertainty (what may still be
 // travelling) is up to twice the rate times that delay, a pessimism that costs a few seconds at the
 // end of a seven-minute run, and the suite's other files, in parallel on two cores, stall this
 // process (alone: 0.96-0.98 told nothing, 0.99 max-of, 0.98 input only, 0.94-0.98 too high; in the full
 // suite down to 0.90-0.95). The bounds still fail what came before: 1 810 failures told nothing,
 // 0.75 max-of, about 0.3 input only, 0.81 too high.
 describe('learning the provider: zero 429s at full goodput', () => {
-  // Known gap, pinned (issue 11's note): on some machines this run draws a few 429s in its first
-  // provider-time half minute, at the commit before the fleet work too (0 to 21 of 1 200 in runs on
-  // one machine, 5 in one CI run; event-loop stalls stayed within what the provider delay covers).
-  // The issue allows 1 % for the learned case's first seconds; the pin is 2 % until it is explained,
-  // and every 429 is retried (no failure).
-  it('told nothing: limits learned from the first response, 429s at most 2 % (known gap), goodput >= 0.9', async () => {
+  // The issue allows 1 % of 429s for the learned case's first seconds. The few 429s this run drew
+  // (0 to 21 of 1 200) came from requests reaching the mock later than the provider delay after
+  // their admission (a saturated event loop, twenty times longer in compressed time), not from the
+  // learning: with the delay covering 400 ms of real stall, none.
+  it('told nothing: limits learned from the first response, 429s at most 1 %, goodput >= 0.9', async () => {
     const requests = 1200;
     const { ledger, failed, goodput, stats } = await run({ requests, accounting: 'openai', told: 'nothing' });
     record('learning-not-told', { goodput, rejected: ledger.rejectedTotal, violations: ledger.violations, limits: stats.limitSources });
     expect(failed).toBe(0);
-    expect(ledger.rejectedTotal).toBeLessThanOrEqual(requests * 0.02);
+    expect(ledger.rejectedTotal).toBeLessThanOrEqual(requests * 0.01);
     expect(ledger.violations).toBe(0);
     expect(stats.maxRequestsPerMinute).toBe(RPM);
     expect(stats.maxTokensPerMinute).toBe(TPM);
@@ -48,7 +48,7 @@ describe('learning the provider: zero 429s at full goodput', () => {
   }, 120_000);
 
   it('a provider charging input only: the rule is learned, no 429, goodput >= 0.85 (0.3 when we kept reserving the sum)', async () => {
-    const { ledger, failed, goodput, stats } = await run({ requests: 4000, accounting: 'gemini', told: 1, maxTokens: 400 });
+    const { ledger, failed, goodput, stats } = await run({ requests: 4000, accounting: 'gemini', told: 1, maxTokens: 400, stallMs: 160 });
     record('learning-charge-input', { goodput, rejected: ledger.rejectedTotal, violations: ledger.violations, chargeRule: stats.chargeRule });
     expect(failed).toBe(0);
     expect(ledger.rejectedTotal).toBe(0);

@@ -4,7 +4,7 @@
  * served, after a warm-up on another key. Twelve minutes of provider time run in about 40 s: the
  * client and the mock share one clock running 20 times faster than real time. In compressed time a
  * real stall of this process (GC, compilation: the mock runs here too) is twenty times longer, so
- * the provider delay covers 160 ms of real stall.
+ * the provider delay covers 400 ms of real stall (STALL_MS).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { ProviderOptions } from '../../src/client/client-options.js';
@@ -14,6 +14,8 @@ import { type MockServer, startMockServer } from '../../src/mock/index.js';
 import type { AccountingModel } from '../../src/mock/options.js';
 
 export const SPEED = 20;
+/** Real stall of this process (the client and the mock share it) the provider delay covers. */
+export const STALL_MS = 400;
 export const RPM = 600;
 export const TPM = 60_000;
 const CALLERS = 64;
@@ -38,6 +40,8 @@ export interface Scenario {
   /** What the client is told: nothing (learn), or limits scaled by this factor. */
   told: 'nothing' | number;
   maxTokens?: number;
+  /** Real stall the provider delay covers (default STALL_MS); see runSteady. */
+  stallMs?: number;
 }
 
 export async function runSteady(scenario: Scenario) {
@@ -57,8 +61,12 @@ export async function runSteady(scenario: Scenario) {
     },
   });
   const told = scenario.told;
-  // The delay from our admission to the mock's covers 160 ms of real stall in compressed time.
-  const waiting = { maxWaitMs: 3_600_000, maxQueue: 10_000, providerDelayMs: 160 * SPEED };
+  // The delay from our admission to the mock's covers 400 ms of real stall in compressed time: a
+  // request reaches the mock up to 2.3 s of provider time after its admission on a quiet machine
+  // (measured: admission times against the mock's arrival times, sorted), more on a loaded CI,
+  // and every 429 of this harness came from a request later than the delay (with 160 ms: 4 x 429
+  // in a CI run; with 40 ms, 34 x 429 when the lag reached 1.4 s, none when it stayed under 0.8 s).
+  const waiting = { maxWaitMs: 3_600_000, maxQueue: 10_000, providerDelayMs: (scenario.stallMs ?? STALL_MS) * SPEED };
   const rateLimit: ProviderOptions['rateLimit'] = told === 'nothing' ? waiting : { requestsPerMinute: RPM * told, tokensPerMinute: TPM * told, ...waiting };
   llm = new UnifiedLLMClient({
     env: {},

@@ -6,7 +6,7 @@
  * Twelve minutes of provider time run in about 40 s: the client and the mock share one clock
  * running 20 times faster than real time (limits, latencies and timers all compress). In compressed
  * time a real stall of this process (GC, compilation: the mock runs here too) is twenty times
- * longer, so the run starts with a warm-up on another key, and the provider delay covers 160 ms of
+ * longer, so the run starts with a warm-up on another key, and the provider delay covers 400 ms of
  * real stall.
  */
 import { afterEach, describe, expect, it } from 'vitest';

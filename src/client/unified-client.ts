@@ -16,7 +16,7 @@ import type { Disposable, EventChannel, ResilienceEvent } from '../core/events.j
 import { FAILURE_POLICIES } from '../core/failure-kinds.js';
 import { dashboardHandler, type DashboardOptions, type DashboardRequestHandler } from '../dashboard/index.js';
 import { RATE_DIMENSIONS } from '../limiter/dimensions.js';
-import { CAREFUL_START } from '../limiter/limiter-options.js';
+import { CAREFUL_START, HTTP_PROVIDER_DELAY_MS } from '../limiter/limiter-options.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AttemptContext } from '../policy/attempt-context.js';
 import type { HealthStatus } from '../policy/health.js';
@@ -69,8 +69,6 @@ interface ConfiguredProvider {
   chargeConfigured: boolean;
 }
 
-/** Network and client overhead between our admission and the provider's, charged up front (see RateLimiterOptions). */
-const DEFAULT_PROVIDER_DELAY_MS = 100;
 const DEFAULT_ATTEMPT_TIMEOUT_MS = 60_000;
 /** Less time than this left before the deadline is no time to try another provider. */
 const MIN_TIME_TO_TRY_MS = 1;
@@ -389,7 +387,7 @@ function serviceOptions(spec: ProviderSpec, own: ProviderOptions, options: Unifi
         };
   const retry = own.retry ?? (options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {});
   return {
-    rateLimit: options.enableRateLimiting === false || limits === false ? false : { providerDelayMs: DEFAULT_PROVIDER_DELAY_MS, ...limits },
+    rateLimit: options.enableRateLimiting === false || limits === false ? false : { providerDelayMs: HTTP_PROVIDER_DELAY_MS, ...limits },
     circuitBreaker: options.enableCircuitBreaker === false ? false : (own.circuitBreaker ?? {}),
     retry,
     timeoutMs: own.timeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,

@@ -79,8 +79,9 @@ export interface RateLimiterOptions {
   /**
    * Expected time from our admission to the provider's (network and client overhead). From a
    * full bucket the provider's bucket stays full, wasting its refill, until our first request
-   * reaches it; that refill is charged up front so we never run ahead of the provider. Default 0;
-   * the LLM client sets it per provider.
+   * reaches it; that refill is charged up front so we never run ahead of the provider. It is
+   * also how long a provider's figures may lack our latest admissions (provider-state.ts).
+   * Default 0; UnifiedLLMClient uses HTTP_PROVIDER_DELAY_MS (100).
    */
   providerDelayMs?: number;
   clock?: Clock;
@@ -89,6 +90,9 @@ export interface RateLimiterOptions {
   /** Key of this limiter in the store. Default: `name`. */
   key?: string;
 }
+
+/** The provider delay of an LLM API called over HTTP (network and client overhead), for the clients. */
+export const HTTP_PROVIDER_DELAY_MS = 100;
 
 export const LIMITER_DEFAULTS = {
   maxWaitMs: 15_000,

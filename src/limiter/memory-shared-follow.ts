@@ -57,8 +57,10 @@ function readings(keys: MemoryLimiterKeys, spec: CallerSpec, figure: ProviderFig
   const charged = keys.charged[i]!;
   // As the response left: less everything charged since provider-delay ago, reservations included.
   const fresh = keys.startedBy(i, now - spec.lead);
-  const asLeft = fresh === undefined ? remaining : remaining - (charged - fresh);
   const admittedAt = finite(figure.admittedAt);
+  // The figure holds its own request (it was served): started within the delay, it is not travelling.
+  const own = admittedAt !== undefined && admittedAt > now - spec.lead ? figure.ownCost : 0;
+  const asLeft = fresh === undefined ? remaining : remaining - Math.max(0, charged - fresh - own);
   if (fresh === undefined || admittedAt === undefined) return { high: asLeft, low: undefined };
   // As the provider admitted the request: what the fleet had started provider-delay before it, the
   // higher of what the caller saw and the ring (both lower bounds).

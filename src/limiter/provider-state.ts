@@ -200,7 +200,9 @@ export class ProviderFollower {
     // both (falling only to the higher one left the view above a fresh figure after a long call:
     // the property test's at-response refusal) and when below both; in between, our own
     // accounting stands. Without the request's admission, only the first reading, to lower.
-    const asFresh = family.remaining - fresh;
+    // The figure holds its own request (it was served): admitted within the delay, it is not travelling.
+    const own = lease !== undefined && index <= 3 && lease.admittedAt > now - this.options.providerDelayMs ? dimensionCost(index, lease.tokens, lease.inputTokens, lease.outputTokens) : 0;
+    const asFresh = family.remaining - Math.max(0, fresh - own);
     const asAdmitted = lease?.transitBase !== undefined && index <= 3 ? this.atAdmission(index, family, now, lease) : NaN;
     const high = Number.isNaN(asAdmitted) ? asFresh : Math.max(asFresh, asAdmitted);
     const low = Math.min(asFresh, asAdmitted);

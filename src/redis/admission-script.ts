@@ -459,8 +459,13 @@ elseif op == 'follow' then
       -- Without a provider delay to read a figure against, it only lowers (nothing says what is travelling).
       if ARGV[b + 2] == '1' and lead > 0 then
         local fresh = chargedAt(i, now - lead)
-        high = fresh and (remaining - (charged[i] - fresh)) or remaining
         local admittedAt = ARGV[b + 6] ~= '' and tonumber(ARGV[b + 6])
+        -- The figure holds its own request (it was served): started within the delay, it is not travelling.
+        local own = 0
+        if admittedAt and admittedAt > now - lead then own = tonumber(ARGV[b + 7]) end
+        local travelling = fresh and (charged[i] - fresh - own) or 0
+        if travelling < 0 then travelling = 0 end
+        high = remaining - travelling
         if fresh and admittedAt then
           local ago = now - admittedAt
           local base = ARGV[b + 5] ~= '' and tonumber(ARGV[b + 5]) or -math.huge

@@ -201,3 +201,23 @@ describe('pauses are capped and can be cleared', () => {
     expect((error as RateLimitExceededError).dimension).toBe('retryAfter');
   });
 });
+
+describe("a response's own request is not travelling", () => {
+  it('its figure holds it: admitted within the provider delay, it is not subtracted again (the first response of a fast call kept the view 1 000 output tokens low)', async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, outputTokensPerMinute: 8_000, providerDelayMs: 100 });
+    const lease = await limiter.acquire({ tokens: 1_010, inputTokens: 10, outputTokens: 1_000 });
+    await clock.advanceAsync(30); // served within the delay
+    // Anthropic's figure, taken at admission: max_tokens reserved.
+    const before = limiter.stats().remaining.outputTokensPerMinute!;
+    limiter.applyProviderState({ limitOutputTokens: 8_000, remainingOutputTokens: before }, lease);
+    expect(limiter.stats().remaining.outputTokensPerMinute).toBe(before);
+    // Another request admitted within the delay is still travelling: the same figure lowers by it.
+    const other = await limiter.acquire({ tokens: 510, inputTokens: 10, outputTokens: 500 });
+    limiter.applyProviderState({ limitOutputTokens: 8_000, remainingOutputTokens: before }, lease);
+    expect(limiter.stats().remaining.outputTokensPerMinute).toBe(before - 500);
+    other.release();
+    lease.release({ inputTokens: 10, outputTokens: 40 }); // unused output given back
+    expect(limiter.stats().remaining.outputTokensPerMinute).toBe(before - 500 + 960);
+  });
+});

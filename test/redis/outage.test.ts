@@ -147,6 +147,48 @@ describe.skipIf(!redisServerAvailable)('Redis outage', () => {
     expect(levels[0]).toBeGreaterThanOrEqual(29);
   }, 20_000);
 
+  it('after Redis froze for 5 s, two processes sharing 600 RPM admit at least 80 % of what the limit allows over the next 20 s, and no more than it allows', async () => {
+    // Issue 11: after a 5 s SIGSTOP, two processes sharing 60 RPM once got 2 requests through in the
+    // next 20 s (admissions that timed out on our side ran when Redis resumed, charged for nothing sent).
+    const { redis, client } = await startRedis();
+    cleanups.push(() => redis.thaw());
+    const second = new Redis({ host: '127.0.0.1', port: redis.port, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 100 });
+    second.on('error', () => undefined);
+    await new Promise<void>((resolve) => second.once('ready', () => resolve()));
+    cleanups.push(() => second.disconnect());
+    const limiters = [client, second].map(
+      (c) => new RateLimiter({ name: 'svc', requestsPerMinute: 600, burst: { requestsPerMinute: 10 }, maxWaitMs: 1_000, store: redisStore(c, { prefix: 'frozen-fleet', timeoutMs: 100, probeIntervalMs: 200 }) }),
+    );
+    cleanups.push(() => limiters.forEach((l) => l.close()));
+    for (const limiter of limiters) (await limiter.acquire()).release();
+    const admittedAt: number[] = [];
+    let running = true;
+    const callers = limiters.flatMap((limiter) =>
+      Array.from({ length: 4 }, async () => {
+        while (running) {
+          try {
+            (await limiter.acquire()).release();
+            admittedAt.push(performance.now());
+          } catch {
+            await sleep(10);
+          }
+        }
+      }),
+    );
+    redis.freeze();
+    await sleep(5_000);
+    redis.thaw();
+    const thawedAt = performance.now();
+    await sleep(20_000);
+    running = false;
+    await Promise.all(callers);
+    const after = admittedAt.filter((t) => t >= thawedAt && t < thawedAt + 20_000).length;
+    // The limit allows its burst (10) and the refill of 20 s (200).
+    expect(after).toBeGreaterThanOrEqual(0.8 * 200);
+    expect(after).toBeLessThanOrEqual(210 + 2);
+    expect(limiters.map((l) => l.stats().store?.mode)).toEqual(['shared', 'shared']);
+  }, 40_000);
+
   it("failMode 'closed' refuses with StoreError, never a rate-limit error; 'open' admits without limits", async () => {
     const { redis, client } = await startRedis();
     const closed = new RateLimiter({ name: 'svc', requestsPerMinute: 60, store: redisStore(client, { prefix: 'closed', timeoutMs: 100, failMode: 'closed', probeIntervalMs: 100 }) });

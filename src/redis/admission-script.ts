@@ -110,7 +110,8 @@ local slot = math.floor(now / G) % SLOTS
 -- figures ('f') and the reservations not started yet ('q'); for a settle that refunds, 'f'.
 local tats, charged, synced = {}, {}, {}
 local withCharges = op == 'admit' or op == 'follow'
-local withSync = withCharges
+-- The last sync by the provider's figures is read only by a settle that refunds (see the op).
+local withSync = false
 if op == 'settle' then
   for i = 1, n do
     if tonumber(ARGV[rest + 1 + i]) < 0 then withSync = true end

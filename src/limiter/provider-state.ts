@@ -119,9 +119,12 @@ export class ProviderFollower {
     for (const family of familiesOf(state)) {
       const index = this.dimensionOf(family);
       if (index < 0) continue;
+      // A dimension learned just now has no accounting of ours yet (what taught it was admitted
+      // before it existed): the provider's figure is all there is, to the last unit.
+      const learned = !this.table.has(index);
       if (valid(family.limit, Number.MIN_VALUE) && index === family.index) changed = this.followLimit(index, family.limit, now) || changed;
       if (index === family.index) changed = this.followBurst(index, family, now) || changed;
-      this.followRemaining(index, family, now, lease);
+      this.followRemaining(index, family, now, lease, learned ? 0 : SLACK_UNITS);
       if (index === 1 && lease && this.chargeLearner && valid(family.remaining, 0) && valid(family.limit, Number.MIN_VALUE)) {
         // The provider's own rate and bucket: ours may be told wrong.
         this.chargeLearner.observe(lease, family.remaining, family.limit / DIMENSION_PERIOD_MS.tokensPerMinute, Math.min(family.limit, this.table.burst[1]!), now);
@@ -178,14 +181,14 @@ export class ProviderFollower {
     return true;
   }
 
-  private followRemaining(index: number, family: Family, now: number, lease: Lease | undefined): void {
+  private followRemaining(index: number, family: Family, now: number, lease: Lease | undefined, slack: number): void {
     const level = this.buckets.level(index, now);
     if (!valid(family.remaining, 0)) {
       if (!valid(family.resetMs, 0)) return;
       // Time until the provider's bucket is full again: it lacks that much refill.
       const intervalMs = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!] / this.table.limit[index]!;
       const target = this.table.burst[index]! - family.resetMs / intervalMs;
-      if (target < level - SLACK_UNITS) {
+      if (target < level - slack) {
         this.buckets.setLevel(index, target, now);
         this.syncedAt[index] = now;
       }
@@ -207,7 +210,7 @@ export class ProviderFollower {
     const high = Number.isNaN(asAdmitted) ? asFresh : Math.max(asFresh, asAdmitted);
     const low = Math.min(asFresh, asAdmitted);
     const lowest = Number.isNaN(low) ? high : low;
-    const target = level > high + SLACK_UNITS ? lowest : level < low - SLACK_UNITS ? low : NaN;
+    const target = level > high + slack ? lowest : level < low - slack ? low : NaN;
     if (Number.isNaN(target)) return;
     this.buckets.setLevel(index, target, now);
     this.syncedAt[index] = now;

@@ -26,6 +26,18 @@ describe('limits from the provider', () => {
     expect(limiter.tryAcquire({ tokens: 29_000 })).not.toBeNull();
   });
 
+  it('a limit learned from a response starts at its remaining to the last unit: 10 RPM with 9 left admits 9, not 10 (the request that taught it was admitted before the limit existed)', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock });
+    const lease = limiter.tryAcquire({ tokens: 30 })!;
+    limiter.applyProviderState({ limitRequests: 10, remainingRequests: 9, limitTokens: 100_000, remainingTokens: 99_970 }, lease);
+    lease.release();
+    expect(limiter.stats().remaining).toEqual({ requestsPerMinute: 9, tokensPerMinute: 99_970 });
+    let admitted = 0;
+    while (limiter.tryAcquire() !== null && admitted < 100) admitted++;
+    expect(admitted).toBe(9);
+  });
+
   it('a configured limit is a ceiling: the headers lower it and raise it back, never above', () => {
     const limiter = new RateLimiter({ clock: new ManualClock(), tokensPerMinute: 40_000 });
     limiter.applyProviderState({ limitTokens: 30_000 });

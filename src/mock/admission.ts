@@ -6,39 +6,41 @@
 import type { Charge } from './accounting.js';
 import type { Admission, Refusal } from './key-limiter.js';
 import type { KeyState } from './key-state.js';
+import type { LimitScope } from './limit-scope.js';
 import type { Reply } from './reply.js';
 
 /** Admitted, refused (answer 429), or gone (the connection was closed or dropped). */
 export type AdmissionOutcome = Admission | Refusal | { readonly ok: false; readonly reason: 'gone' };
 
 /** The refusal of a request that would fit but finds the wait queue full. */
-const queueFull = (key: KeyState): Refusal => ({ ok: false, reason: 'concurrency', tooLarge: false, retryAfterMs: 1000, limit: key.config.maxQueued, used: key.queue.length, requested: 1 });
+const queueFull = (key: KeyState, scope: LimitScope): Refusal => ({ ok: false, reason: 'concurrency', tooLarge: false, retryAfterMs: 1000, limit: key.config.maxQueued, used: scope.queue.length, requested: 1 });
 
-/** Admits `charge` for `key`, holding the request if the key waits rather than refuses. */
-export async function admit(key: KeyState, charge: Charge, reply: Reply, hold: { contentType: string; keepAlive: string; headers: Record<string, string> }): Promise<AdmissionOutcome> {
+/** Admits `charge` in `scope` of `key`, holding the request if the key waits rather than refuses. */
+export async function admit(key: KeyState, scope: LimitScope, charge: Charge, reply: Reply, hold: { contentType: string; keepAlive: string; headers: Record<string, string> }): Promise<AdmissionOutcome> {
   const config = key.config;
+  const { limiter, queue } = scope;
   const waits = config.overLimit === 'wait';
   // In wait mode a newcomer never overtakes the queue.
-  if (!waits || key.queue.length === 0) {
-    const result = key.tryAdmit(charge);
+  if (!waits || queue.length === 0) {
+    const result = key.tryAdmit(scope, charge);
     if (result.ok || !waits || result.tooLarge) return result;
   } else {
     // A request that can never fit must not hold up the queue.
-    const refusal = key.limiter.check(charge, key.now());
+    const refusal = limiter.check(charge, key.now());
     if (refusal?.tooLarge) return refusal;
   }
-  if (key.queue.length >= config.maxQueued) return key.limiter.check(charge, key.now()) ?? queueFull(key);
+  if (queue.length >= config.maxQueued) return limiter.check(charge, key.now()) ?? queueFull(key, scope);
   key.ledger.queued(1);
   reply.commit(200, hold.contentType, hold.headers);
   const stopKeepAlive = new AbortController();
   void reply.keepAliveUntil(hold.keepAlive, config.keepAliveIntervalMs, stopKeepAlive.signal);
-  const outcome = await key.queue.enqueue(charge, config.maxWaitMs, reply.signal);
+  const outcome = await queue.enqueue(charge, config.maxWaitMs, reply.signal);
   stopKeepAlive.abort();
   key.ledger.queued(-1);
   if (outcome.ok) return outcome;
   if (outcome.reason === 'timeout') {
     // DeepSeek closes a connection whose inference has not started in time.
-    key.ledger.rejectedFor(key.limiter.check(charge, key.now())?.reason ?? 'concurrency', false, key.now());
+    key.refused(scope, limiter.check(charge, key.now())?.reason ?? 'concurrency', false);
     reply.destroy();
   } else {
     key.ledger.abandoned();

@@ -15,11 +15,21 @@ import type { DailyReset } from '../core/calendar-day.js';
 import type { Dimension } from './dimensions.js';
 import { validateFaults } from './fault-config.js';
 import { parseJson, readBody, sendJson } from './http-io.js';
-import type { AccountingModel, ChargeModel, LimitWindow, MockProvider, QuotaExhaustion } from './options.js';
+import type { AccountingModel, ChargeModel, LimitScope, LimitWindow, MockProvider, QuotaExhaustion } from './options.js';
+import type { BucketSpec } from './resolve-config.js';
 import type { MockRuntime } from './runtime.js';
 import { expectObject, MockConfigError, optionalString } from './validation.js';
 
 const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
+
+/** One limit as `GET /_mock/keys` shows it. */
+export interface BucketDescription {
+  readonly dimension: Dimension;
+  readonly limit: number;
+  readonly capacity: number;
+  readonly dailyReset?: DailyReset;
+  readonly window?: LimitWindow;
+}
 
 /** A key as `GET /_mock/keys` and `server.keys` show it. */
 export interface KeyDescription {
@@ -32,10 +42,18 @@ export interface KeyDescription {
    * Each limited dimension: the provider's limit (per minute or per day) and the bucket's
    * capacity (largest burst); `dailyReset` or `window` when it is counted in fixed windows.
    */
-  readonly buckets: readonly { readonly dimension: Dimension; readonly limit: number; readonly capacity: number; readonly dailyReset?: DailyReset; readonly window?: LimitWindow }[];
+  readonly buckets: readonly BucketDescription[];
   readonly maxConcurrent: number | undefined;
+  /** Whether the limits cover the whole key or each model apart. */
+  readonly limitScope: LimitScope;
+  /** `limitScope: 'model'`: the models with limits of their own (every other model has `buckets`). */
+  readonly models?: Readonly<Record<string, { readonly buckets: readonly BucketDescription[]; readonly maxConcurrent: number | undefined }>>;
   readonly overLimit: 'reject' | 'wait';
   readonly quotaExhausted: QuotaExhaustion;
+}
+
+function describeBucket({ dimension, limit, capacity, dailyReset, window }: BucketSpec): BucketDescription {
+  return { dimension, limit, capacity, ...(dailyReset === 'continuous' ? {} : { dailyReset }), ...(window === undefined ? {} : { window }) };
 }
 
 /** The keys and their resolved limits. */
@@ -48,14 +66,12 @@ export function describeKeys(runtime: MockRuntime): Record<string, KeyDescriptio
         accounting: config.accounting,
         charge: config.policy.charge,
         refundUnusedOutput: config.policy.refundUnusedOutput,
-        buckets: config.buckets.map(({ dimension, limit, capacity, dailyReset, window }) => ({
-          dimension,
-          limit,
-          capacity,
-          ...(dailyReset === 'continuous' ? {} : { dailyReset }),
-          ...(window === undefined ? {} : { window }),
-        })),
+        buckets: config.buckets.map(describeBucket),
         maxConcurrent: config.maxConcurrent,
+        limitScope: config.limitScope,
+        ...(config.modelLimits.size > 0
+          ? { models: Object.fromEntries([...config.modelLimits].map(([model, limits]) => [model, { buckets: limits.buckets.map(describeBucket), maxConcurrent: limits.maxConcurrent }])) }
+          : {}),
         overLimit: config.overLimit,
         quotaExhausted: config.quotaExhausted,
       },

@@ -21,6 +21,7 @@ export type {
   AccountingModel,
   ChargeModel,
   LatencyDistribution,
+  LimitScope,
   LimitWindow,
   MockFaults,
   MockKeyConfig,

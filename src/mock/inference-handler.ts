@@ -13,6 +13,7 @@ import { activeOutage, drawInjectedError, type EffectiveFaults } from './fault-s
 import { deliver, planGeneration } from './generation.js';
 import { parseJson, readBody } from './http-io.js';
 import type { KeyState } from './key-state.js';
+import { type LimitScope, MAX_MODELS_PER_KEY } from './limit-scope.js';
 import { PROVIDER_PROFILES, type Surface } from './provider-profiles.js';
 import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers.js';
 import { Reply } from './reply.js';
@@ -52,7 +53,9 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
   const { key } = auth;
   const config = key.config;
   const baseHeaders: Record<string, string> = config.profile.requestIdHeader ? { [config.profile.requestIdHeader]: requestId } : {};
-  const limitHeaders = () => ({ ...baseHeaders, ...rateLimitHeaders(config, key.limiter.state(key.now()), runtime.wallNow()) });
+  // The headers of the limits the request falls under: the key's, or its model's (none while a
+  // key limited per model does not know the model: the request was malformed).
+  const limitHeaders = (scope: LimitScope | undefined) => (scope ? { ...baseHeaders, ...rateLimitHeaders(config, scope.limiter.state(key.now()), runtime.wallNow()) } : baseHeaders);
   const context = (model: string): FailureContext => ({ requestId, model, organization: config.organization, apiKey: config.apiKey, wallNowMs: runtime.wallNow() });
   const fail = (failure: MockFailure, model: string, headers: Record<string, string>, stream = false) => {
     const answer = errorReply(config.provider, failure, context(model));
@@ -73,7 +76,13 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
   }
   if (!('model' in parsed)) {
     key.ledger.invalid();
-    fail(parsed, route.model ?? '', { ...limitHeaders(), ...(parsed.status === 413 ? { connection: 'close' } : {}) });
+    fail(parsed, route.model ?? '', { ...limitHeaders(key.scopes.key), ...(parsed.status === 413 ? { connection: 'close' } : {}) });
+    return;
+  }
+  const scope = key.scopes.for(parsed.model);
+  if (scope === undefined) {
+    key.ledger.invalid();
+    fail({ kind: 'invalid', message: `This key keeps limits for at most ${MAX_MODELS_PER_KEY} models (limitScope 'model'); '${parsed.model}' would be one more.` }, parsed.model, baseHeaders);
     return;
   }
 
@@ -86,7 +95,7 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
   const outage = activeOutage(faults, key.now());
   if (outage) {
     key.ledger.rejectedFor('fault', false, key.now());
-    if (outage.mode === 'unavailable') fail({ kind: 'server', status: outage.status }, parsed.model, limitHeaders());
+    if (outage.mode === 'unavailable') fail({ kind: 'server', status: outage.status }, parsed.model, limitHeaders(scope));
     else if (outage.mode === 'reset') reply.destroy();
     // 'hang': no answer; the response stays open until the client leaves or the server closes.
     return;
@@ -94,7 +103,7 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
   const quota = faults.quotaExhausted ?? config.quotaExhausted;
   if (quota) {
     key.ledger.rejectedFor('quota', false, key.now());
-    fail({ kind: 'quota', variant: quota }, parsed.model, limitHeaders());
+    fail({ kind: 'quota', variant: quota }, parsed.model, limitHeaders(scope));
     return;
   }
 
@@ -103,15 +112,15 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
   const hold = parsed.stream
     ? { contentType: codec.streamContentType({ sse: route.sse }), keepAlive: SSE_KEEP_ALIVE, headers: baseHeaders }
     : { contentType: 'application/json', keepAlive: '\n', headers: baseHeaders };
-  const admission = await admit(key, charge, reply, hold);
+  const admission = await admit(key, scope, charge, reply, hold);
   if (!admission.ok) {
     if (admission.reason === 'gone') return;
-    key.ledger.rejectedFor(admission.reason, admission.tooLarge, key.now());
-    fail({ kind: 'rate-limit', refusal: admission }, parsed.model, { ...limitHeaders(), ...retryAfterHeaders(config, admission.retryAfterMs) }, parsed.stream);
+    key.refused(scope, admission.reason, admission.tooLarge);
+    fail({ kind: 'rate-limit', refusal: admission }, parsed.model, { ...limitHeaders(scope), ...retryAfterHeaders(config, admission.retryAfterMs) }, parsed.stream);
     return;
   }
 
-  const headers = limitHeaders();
+  const headers = limitHeaders(scope);
   let outputTokens = 0;
   let succeeded = false;
   try {
@@ -124,7 +133,7 @@ export async function handleInference(runtime: MockRuntime, route: InferenceRout
     outputTokens = outcome.outputTokens;
     succeeded = outcome.succeeded;
   } finally {
-    key.release(charge, outputTokens, succeeded, { at: admission.at, maxOutputTokens: maxOutputOf(chargeInput) });
+    key.release(scope, charge, outputTokens, succeeded, { at: admission.at, maxOutputTokens: maxOutputOf(chargeInput) });
   }
 }
 

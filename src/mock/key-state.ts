@@ -1,15 +1,17 @@
 /**
- * Everything the server keeps for one key: its limiter, ledger, wait queue and random streams.
- * Admission and release go through here so the limiter and the ledger's audit see every change
- * at the same instant, in the same order.
+ * Everything the server keeps for one key: its limit scopes (buckets, wait queue and audit of the
+ * whole key, or of each model), ledger and random streams. Admission and release go through here
+ * so the scope's limiter, its audit and the ledger see every change at the same instant, in the
+ * same order.
  */
 import { type Charge, settledCharge } from './accounting.js';
-import { KeyLedger } from './ledger.js';
-import { type Admission, KeyLimiter, type Refusal } from './key-limiter.js';
+import type { RejectionReason } from './dimensions.js';
+import { KeyLedger, type KeyLedgerReport } from './ledger.js';
+import type { Admission, Refusal } from './key-limiter.js';
+import { KeyScopes, LimitScope } from './limit-scope.js';
 import { randomFor, type SeededRandom } from './random.js';
 import type { ResolvedKey } from './resolve-config.js';
 import type { TimerRegistry } from './timers.js';
-import { WaitQueue } from './wait-queue.js';
 
 /** The random streams of a key: separate, so that e.g. a change of latency leaves the injected errors as they were. */
 export interface KeyRandom {
@@ -21,9 +23,8 @@ export interface KeyRandom {
 
 /** One key at run time. */
 export class KeyState {
-  readonly limiter: KeyLimiter;
+  readonly scopes: KeyScopes;
   readonly ledger: KeyLedger;
-  readonly queue: WaitQueue;
   random: KeyRandom;
 
   constructor(
@@ -36,18 +37,27 @@ export class KeyState {
     /** Wall time minus `now()`. */
     wallOffsetMs: number,
   ) {
-    this.limiter = new KeyLimiter(config.buckets, config.maxConcurrent, now(), wallOffsetMs);
-    this.ledger = new KeyLedger(config, startedAt, now(), wallOffsetMs);
-    this.queue = new WaitQueue((charge) => this.tryAdmit(charge), timers);
+    const admit = (scope: LimitScope, charge: Charge) => this.tryAdmit(scope, charge);
+    this.scopes = new KeyScopes(config, (model, limits) => new LimitScope(model, limits, now(), wallOffsetMs, timers, admit));
+    this.ledger = new KeyLedger(config, startedAt);
     this.random = this.seeded();
   }
 
-  /** Admits `charge` now and records it, or refuses it (taking and recording nothing). */
-  tryAdmit(charge: Charge): Admission | Refusal {
+  /** Admits `charge` in `scope` now and records it, or refuses it (taking and recording nothing). */
+  tryAdmit(scope: LimitScope, charge: Charge): Admission | Refusal {
     const now = this.now();
-    const result = this.limiter.tryAdmit(charge, now);
-    if (result.ok) this.ledger.admitted(charge, now);
+    const result = scope.limiter.tryAdmit(charge, now);
+    if (result.ok) {
+      this.ledger.admitted(charge, now);
+      scope.recordAdmission(charge, now);
+    }
     return result;
+  }
+
+  /** A request refused by `scope`'s limits (a 429, or a held request that timed out). */
+  refused(scope: LimitScope, reason: RejectionReason, tooLarge: boolean): void {
+    scope.rejected++;
+    this.ledger.rejectedFor(reason, tooLarge, this.now());
   }
 
   /**
@@ -56,20 +66,26 @@ export class KeyState {
    * takes back only its own charges) and the output allowance it was charged (default: the
    * charge's output tokens).
    */
-  release(admitted: Charge, outputTokens: number, succeeded: boolean, admission: { at?: number; maxOutputTokens?: number } = {}): void {
+  release(scope: LimitScope, admitted: Charge, outputTokens: number, succeeded: boolean, admission: { at?: number; maxOutputTokens?: number } = {}): void {
     const now = this.now();
     const settled = settledCharge(this.config.policy, admitted, outputTokens, admission.maxOutputTokens);
     const admittedAt = admission.at ?? now;
-    this.limiter.release(admitted, settled, now, admittedAt);
-    this.ledger.released(admitted, settled, succeeded, now, admittedAt);
-    this.queue.pump();
+    scope.limiter.release(admitted, settled, now, admittedAt);
+    scope.recordRelease(admitted, settled, now, admittedAt);
+    this.ledger.released(admitted, settled, succeeded);
+    scope.queue.pump();
   }
 
-  /** Buckets full, ledger cleared, random streams restarted. */
+  /** The ledger, with the audit of every scope. */
+  report(): KeyLedgerReport {
+    return this.ledger.report(this.scopes.all());
+  }
+
+  /** Buckets full, ledger and audits cleared, random streams restarted. */
   reset(): void {
     const now = this.now();
-    this.limiter.refill(now);
-    this.ledger.reset(now);
+    for (const scope of this.scopes.all()) scope.reset(now);
+    this.ledger.reset();
     this.random = this.seeded();
   }
 

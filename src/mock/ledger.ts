@@ -6,10 +6,11 @@
  * The numbers add up: received = invalid + abandoned + rejected + admitted + queued, and
  * admitted = succeeded + failed + inFlight.
  */
-import { amountFor, type Charge } from './accounting.js';
+import type { Charge } from './accounting.js';
 import { REJECTION_REASONS, type RejectionReason } from './dimensions.js';
-import { LimitAudit, type LimitViolation } from './limit-audit.js';
-import type { AccountingModel, ChargeModel, MockProvider } from './options.js';
+import type { LimitViolation } from './limit-audit.js';
+import type { LimitScope } from './limit-scope.js';
+import type { AccountingModel, ChargeModel, LimitScope as LimitScopeName, MockProvider } from './options.js';
 import type { ResolvedKey } from './resolve-config.js';
 
 /** One second of the timeline (seconds since the server started). */
@@ -19,6 +20,15 @@ export interface TimelineSecond {
   rejected: number;
   /** Tokens charged at admission in this second. */
   tokens: number;
+}
+
+/** What happened under one model's limits (a key with `limitScope: 'model'`). */
+export interface ModelLedgerReport {
+  readonly admitted: number;
+  /** Refused for one of the model's limits (429, or held past the wait). */
+  readonly rejected: number;
+  /** Admissions that broke the model's limits, found by its own audit. Always 0. */
+  readonly violations: number;
 }
 
 /** A key's ledger, as reported by `GET /_mock/ledger` and `server.ledger(key)`. */
@@ -52,12 +62,18 @@ export interface KeyLedgerReport {
   readonly reported: { readonly inputTokens: number; readonly outputTokens: number };
   readonly peakConcurrency: number;
   readonly timeline: readonly TimelineSecond[];
-  /** Admissions that broke the key's limits, found by the independent audit. Always 0. */
+  /** Admissions that broke the key's limits (every model's, when limited per model), found by the independent audit. Always 0. */
   readonly violations: number;
+  /** The first few violations; with limits per model, each names its model. */
   readonly violationDetails: readonly LimitViolation[];
+  /** Whether the limits cover the whole key or each model apart. */
+  readonly limitScope: LimitScopeName;
+  /** `limitScope: 'model'`: each model named so far, in that order. */
+  readonly models?: Readonly<Record<string, ModelLedgerReport>>;
 }
 
 const MAX_TIMELINE_SECONDS = 3600;
+const MAX_KEPT_VIOLATIONS = 20;
 const zeroCharge = (): { -readonly [K in keyof Charge]: number } => ({ requests: 0, tokens: 0, inputTokens: 0, outputTokens: 0 });
 
 /** The ledger of one key. */
@@ -67,16 +83,11 @@ export class KeyLedger {
   private charged = zeroCharge();
   private reported = { inputTokens: 0, outputTokens: 0 };
   private timeline = new Map<number, TimelineSecond>();
-  private readonly audit: LimitAudit;
 
   constructor(
     private readonly key: ResolvedKey,
     private readonly startedAt: number,
-    now: number,
-    wallOffsetMs: number,
-  ) {
-    this.audit = new LimitAudit(key.buckets, key.maxConcurrent, now, wallOffsetMs);
-  }
+  ) {}
 
   received(): void {
     this.counts.received++;
@@ -107,21 +118,17 @@ export class KeyLedger {
     this.counts.inFlight++;
     this.counts.peakConcurrency = Math.max(this.counts.peakConcurrency, this.counts.inFlight);
     for (const field of Object.keys(this.charged) as (keyof Charge)[]) this.charged[field] += charge[field];
-    for (const spec of this.key.buckets) this.audit.record(spec.dimension, amountFor(spec.dimension, charge), now);
-    this.audit.enter(now);
     const second = this.second(now);
     second.admitted++;
     second.tokens += charge.tokens;
   }
 
-  /** An admitted request ended; `settled` is what stays charged of `admitted`, which was admitted at `admittedAt` (default `now`). */
-  released(admitted: Charge, settled: Charge, succeeded: boolean, now: number, admittedAt: number = now): void {
+  /** An admitted request ended; `settled` is what stays charged of `admitted`. */
+  released(admitted: Charge, settled: Charge, succeeded: boolean): void {
     this.counts.inFlight--;
     if (succeeded) this.counts.succeeded++;
     else this.counts.failed++;
     for (const field of Object.keys(this.charged) as (keyof Charge)[]) this.charged[field] -= admitted[field] - settled[field];
-    for (const spec of this.key.buckets) this.audit.record(spec.dimension, amountFor(spec.dimension, settled) - amountFor(spec.dimension, admitted), now, admittedAt);
-    this.audit.exit();
   }
 
   reportedUsage(inputTokens: number, outputTokens: number): void {
@@ -129,18 +136,18 @@ export class KeyLedger {
     this.reported.outputTokens += outputTokens;
   }
 
-  /** Clears the counts and restarts the audit (requests in flight stay counted as such). */
-  reset(now: number): void {
+  /** Clears the counts (requests in flight stay counted as such; the scopes restart their audits). */
+  reset(): void {
     const { inFlight, queued } = this.counts;
     this.counts = { received: 0, invalid: 0, abandoned: 0, admitted: 0, succeeded: 0, failed: 0, queued, tooLarge: 0, peakConcurrency: inFlight, inFlight };
     this.rejected = Object.fromEntries(REJECTION_REASONS.map((r) => [r, 0])) as Record<RejectionReason, number>;
     this.charged = zeroCharge();
     this.reported = { inputTokens: 0, outputTokens: 0 };
     this.timeline = new Map();
-    this.audit.restart(now);
   }
 
-  report(): KeyLedgerReport {
+  /** The report, with the audit of each scope the key's requests were admitted in. */
+  report(scopes: readonly LimitScope[]): KeyLedgerReport {
     const { received, invalid, abandoned, admitted, succeeded, failed, inFlight, queued, tooLarge, peakConcurrency } = this.counts;
     return {
       key: this.key.apiKey,
@@ -162,8 +169,12 @@ export class KeyLedger {
       reported: { ...this.reported },
       peakConcurrency,
       timeline: [...this.timeline.values()].map((s) => ({ ...s })),
-      violations: this.audit.violationCount,
-      violationDetails: [...this.audit.violations],
+      violations: scopes.reduce((total, scope) => total + scope.audit.violationCount, 0),
+      violationDetails: scopes.flatMap((scope) => scope.audit.violations.map((v) => (scope.model === undefined ? v : { ...v, model: scope.model }))).slice(0, MAX_KEPT_VIOLATIONS),
+      limitScope: this.key.limitScope,
+      ...(this.key.limitScope === 'model'
+        ? { models: Object.fromEntries(scopes.map((scope) => [scope.model!, { admitted: scope.admitted, rejected: scope.rejected, violations: scope.audit.violationCount }])) }
+        : {}),
     };
   }
 

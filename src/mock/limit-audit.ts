@@ -26,6 +26,8 @@ export interface LimitViolation {
   readonly observed: number;
   /** Buckets: the capacity; concurrency: the maximum. */
   readonly allowed: number;
+  /** A key limited per model: the model whose limits were broken. */
+  readonly model?: string;
 }
 
 interface DimensionAudit {

@@ -130,10 +130,28 @@ export interface MockFaults {
   stream?: StreamFaults;
 }
 
+/**
+ * What one set of limits covers: the whole key (`key`), or each model named in a request on its
+ * own (`model`), as OpenAI documents ("rate limits are defined at the organization and project
+ * level ... per model": two models on one key draw on separate buckets).
+ */
+export type LimitScope = 'key' | 'model';
+
 /** One API key of the mock server. */
 export interface MockKeyConfig {
   provider: MockProvider;
   limits?: MockLimits;
+  /**
+   * `key` (default): one set of buckets for every request of the key. `model`: each model named
+   * in a request has its own buckets, concurrency count, wait queue, rate-limit headers, 429s and
+   * audit, each with `limits` (or the model's entry of `models`).
+   */
+  limitScope?: LimitScope;
+  /**
+   * With `limitScope: 'model'`: limits of particular models, field by field over `limits`
+   * (`{ 'gpt-4o': { requestsPerMinute: 30 } }` keeps the key's other limits for gpt-4o).
+   */
+  models?: Record<string, MockLimits>;
   /** Default: the provider's (openai for the OpenAI surface, anthropic, gemini). */
   accounting?: AccountingModel;
   /**

@@ -9,7 +9,7 @@ import { DAY_MS, type Dimension, MINUTE_MS } from './dimensions.js';
 import { validateFaults, validateQuotaExhaustion } from './fault-config.js';
 import { validateLatency } from './latency.js';
 import { type AccountingPolicy, accountingPolicy } from './accounting.js';
-import type { AccountingModel, ChargeModel, LimitWindow, MockFaults, MockKeyConfig, MockLatency, MockProvider, MockServerOptions, QuotaExhaustion } from './options.js';
+import type { AccountingModel, ChargeModel, LimitScope, LimitWindow, MockFaults, MockKeyConfig, MockLatency, MockProvider, MockServerOptions, QuotaExhaustion } from './options.js';
 import { MOCK_PROVIDERS, PROVIDER_PROFILES, type ProviderProfile } from './provider-profiles.js';
 import { expectObject, fieldPath, MockConfigError, optionalBoolean, optionalChoice, optionalNumber, optionalString, required } from './validation.js';
 
@@ -28,6 +28,12 @@ export interface BucketSpec {
   readonly window?: LimitWindow;
 }
 
+/** The buckets and concurrency limit one scope of a key is admitted against. */
+export interface LimitSet {
+  readonly buckets: readonly BucketSpec[];
+  readonly maxConcurrent: number | undefined;
+}
+
 /** A key with every default applied. */
 export interface ResolvedKey {
   readonly apiKey: string;
@@ -38,6 +44,10 @@ export interface ResolvedKey {
   readonly policy: AccountingPolicy;
   readonly buckets: readonly BucketSpec[];
   readonly maxConcurrent: number | undefined;
+  /** What the limits cover: the whole key, or each model apart (see MockKeyConfig.limitScope). */
+  readonly limitScope: LimitScope;
+  /** `limitScope: 'model'`: the limits of the models configured apart (others have `buckets`). */
+  readonly modelLimits: ReadonlyMap<string, LimitSet>;
   readonly outputTokens: { readonly min: number; readonly max: number };
   readonly defaultMaxTokens: number;
   readonly tokensPerChunk: number;
@@ -65,7 +75,7 @@ export interface ResolvedConfig {
 
 const LIMIT_FIELDS = ['requestsPerMinute', 'tokensPerMinute', 'inputTokensPerMinute', 'outputTokensPerMinute', 'requestsPerDay', 'tokensPerDay', 'maxConcurrent', 'dailyReset', 'window', 'burst'] as const;
 const KEY_FIELDS = [
-  'provider', 'limits', 'accounting', 'charge', 'refundUnusedOutput', 'outputTokens', 'defaultMaxTokens', 'tokensPerChunk', 'latency', 'quotaExhausted',
+  'provider', 'limits', 'limitScope', 'models', 'accounting', 'charge', 'refundUnusedOutput', 'outputTokens', 'defaultMaxTokens', 'tokensPerChunk', 'latency', 'quotaExhausted',
   'overLimit', 'maxWaitMs', 'maxQueued', 'keepAliveIntervalMs', 'rateLimitHeaders', 'organization', 'faults',
 ] as const;
 const ACCOUNTING_MODELS: readonly AccountingModel[] = ['openai', 'openai-max', 'anthropic', 'gemini'];
@@ -76,7 +86,7 @@ function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-function resolveBuckets(value: unknown, path: string, profile: ProviderProfile): { buckets: BucketSpec[]; maxConcurrent: number | undefined } {
+function resolveBuckets(value: unknown, path: string, profile: ProviderProfile): LimitSet {
   const limits = value === undefined ? {} : expectObject(value, path, LIMIT_FIELDS);
   const rate = (field: string) => optionalNumber(limits[field], `${path}.${field}`, { min: 0, exclusiveMin: true });
   const burstRecord = limits.burst === undefined ? {} : expectObject(limits.burst, `${path}.burst`, ['requests', 'tokens', 'inputTokens', 'outputTokens']);
@@ -125,6 +135,24 @@ function resolveOutputTokens(value: unknown, path: string): { min: number; max: 
   return { min, max };
 }
 
+/**
+ * The limits of the models a `limitScope: 'model'` key configures apart: each model's fields over
+ * the key's `limits`, resolved (and validated) as a whole under the model's path.
+ */
+function resolveModelLimits(value: unknown, path: string, keyLimits: unknown, scope: LimitScope, profile: ProviderProfile): Map<string, LimitSet> {
+  const out = new Map<string, LimitSet>();
+  if (value === undefined) return out;
+  if (scope !== 'model') throw new MockConfigError(path, "limits per model need limitScope: 'model' (with 'key' every model shares the key's limits)");
+  // The key's own limits were validated already.
+  const base = (keyLimits ?? {}) as Record<string, unknown>;
+  for (const [model, limits] of Object.entries(expectObject(value, path))) {
+    const modelPath = fieldPath(path, model);
+    if (model.trim() === '') throw new MockConfigError(modelPath, 'a model name must not be empty');
+    out.set(model, resolveBuckets({ ...base, ...expectObject(limits, modelPath, LIMIT_FIELDS) }, modelPath, profile));
+  }
+  return out;
+}
+
 /** Validates one key's configuration and applies its provider's defaults. */
 function resolveKey(apiKey: string, value: unknown, path: string): ResolvedKey {
   if (!/^[\x21-\x7e]+$/.test(apiKey)) throw new MockConfigError(path, 'an API key must be printable ASCII without spaces');
@@ -136,6 +164,8 @@ function resolveKey(apiKey: string, value: unknown, path: string): ResolvedKey {
     throw new MockConfigError(`${path}.quotaExhausted`, `'${quotaExhausted}' is an Anthropic variant; use true for ${provider}`);
   }
   const { buckets, maxConcurrent } = resolveBuckets(record.limits, `${path}.limits`, profile);
+  const limitScope = optionalChoice(record.limitScope, `${path}.limitScope`, ['key', 'model'] as const) ?? 'key';
+  const modelLimits = resolveModelLimits(record.models, `${path}.models`, record.limits, limitScope, profile);
   const accounting = optionalChoice(record.accounting, `${path}.accounting`, ACCOUNTING_MODELS) ?? profile.accounting;
   const policy = accountingPolicy(accounting, {
     charge: optionalChoice(record.charge, `${path}.charge`, CHARGE_MODELS),
@@ -149,6 +179,8 @@ function resolveKey(apiKey: string, value: unknown, path: string): ResolvedKey {
     policy,
     buckets,
     maxConcurrent,
+    limitScope,
+    modelLimits,
     outputTokens: resolveOutputTokens(record.outputTokens, `${path}.outputTokens`),
     defaultMaxTokens: optionalNumber(record.defaultMaxTokens, `${path}.defaultMaxTokens`, { min: 1, integer: true }) ?? 4096,
     tokensPerChunk: optionalNumber(record.tokensPerChunk, `${path}.tokensPerChunk`, { min: 1, max: 10_000, integer: true }) ?? 1,

@@ -89,7 +89,7 @@ export class MockRuntime {
 
   /** The ledger of every key. */
   ledger(): MockLedgerReport {
-    const keys = Object.fromEntries([...this.keys].map(([apiKey, key]) => [apiKey, key.ledger.report()]));
+    const keys = Object.fromEntries([...this.keys].map(([apiKey, key]) => [apiKey, key.report()]));
     const all = Object.values(keys);
     const sum = (pick: (r: KeyLedgerReport) => number) => all.reduce((total, r) => total + pick(r), 0);
     return {
@@ -103,7 +103,7 @@ export class MockRuntime {
   keyLedger(apiKey: string): KeyLedgerReport {
     const key = this.keys.get(apiKey);
     if (!key) throw new MockConfigError('key', `unknown key ${JSON.stringify(apiKey)}`);
-    return key.ledger.report();
+    return key.report();
   }
 
   /** Ends every request in flight and cancels every timer. */

@@ -4,8 +4,7 @@ import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { integerAtLeast, noUnknownKeys, nonNegativeNumber } from '../core/validate.js';
 import type { AnyLimiterStore } from '../limiter/shared-store.js';
-import type { RateLimiterOptions } from '../limiter/limiter-options.js';
-import type { ServiceBreakerOptions, ServiceRetryOptions } from '../policy/service-options.js';
+import type { ServiceBreakerOptions, ServiceRateLimitOptions, ServiceRetryOptions } from '../policy/service-options.js';
 import type { AccountingModel } from '../providers/accounting.js';
 import type { StreamTimeouts } from '../providers/chat-stream.js';
 import type { FetchLike } from '../providers/transport.js';
@@ -17,8 +16,12 @@ export interface ProviderOptions {
   baseURL?: string;
   /** The model used on this provider when the request names none (or names another provider's). */
   model?: string;
-  /** Limits (per minute, per day, concurrency). Default: the seeds' conservative limits; false for none. */
-  rateLimit?: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> | false;
+  /**
+   * Limits (per minute, per day, concurrency). Default: the seeds' conservative limits; false for
+   * none. `perModel` (one limiter per model, each learning its own limits) defaults to the
+   * provider's own scope: on for OpenAI, whose limits are per model; off for the others.
+   */
+  rateLimit?: ServiceRateLimitOptions | false;
   circuitBreaker?: ServiceBreakerOptions | false;
   retry?: ServiceRetryOptions | false;
   /** Time allowed for one attempt (a whole non-streaming call). Default 60 000. */
@@ -93,6 +96,8 @@ export function validateClientOptions(options: UnifiedLLMClientOptions): void {
     if (provider === null || typeof provider !== 'object') throw new ConfigError(`providers.${id}`, provider, 'an object of provider options');
     noUnknownKeys(`providers.${id}`, provider, PROVIDER_KNOWN);
     if (provider.maxTokens !== undefined) integerAtLeast(`providers.${id}.maxTokens`, provider.maxTokens, 1);
+    const perModel = provider.rateLimit ? provider.rateLimit.perModel : undefined;
+    if (perModel !== undefined && typeof perModel !== 'boolean') throw new ConfigError(`providers.${id}.rateLimit.perModel`, perModel, 'true or false');
   }
   if (options.maxRetries !== undefined) integerAtLeast('maxRetries', options.maxRetries, 0);
   if (options.quotaCooldownMs !== undefined) nonNegativeNumber('quotaCooldownMs', options.quotaCooldownMs);

@@ -67,11 +67,13 @@ export function resilientFetch(options: ResilientFetchOptions): typeof fetch {
     const request = await normalize(input, init);
     const spec = PROVIDER_SPECS[options.provider ?? providerOf(options.service, request.url)];
     const resilience = options.resilience ?? getDefaultResilience();
-    // A service configured without limits learns them from the provider's headers.
+    // A service configured without limits learns them from the provider's headers; per model
+    // where the provider limits per model (OpenAI), unless rateLimit.perModel says otherwise.
     const pipeline = resilience.pipeline(options.service);
-    pipeline.learnLimitsWhenUnconfigured();
-    const accounting = withLearnedCharge({ ...spec.accounting, ...options.accounting }, options.accounting?.charge !== undefined, pipeline.limiter?.chargeRule);
+    pipeline.learnLimitsWhenUnconfigured(spec.limitsPerModel ?? false);
     const body = parseJson(request.body);
+    const model = modelOf(body, request.url);
+    const accounting = withLearnedCharge({ ...spec.accounting, ...options.accounting }, options.accounting?.charge !== undefined, pipeline.limiters.limiterFor(model)?.chargeRule);
     const messages = messagesOf(body);
     const maxTokens = maxTokensOf(body) ?? options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
     const estimatedInput = estimateInputTokens(messages, accounting);
@@ -121,7 +123,7 @@ export function resilientFetch(options: ResilientFetchOptions): typeof fetch {
               throw new StreamInterruptedError(spec.id, tapped.deliveredBytes(), error);
             }
           },
-          { ...admissionCharge(accounting, estimatedInput, maxTokens), priority: options.priority, signal: request.init.signal ?? undefined },
+          { ...admissionCharge(accounting, estimatedInput, maxTokens), model, priority: options.priority, signal: request.init.signal ?? undefined },
         )
         .then(
           () => undefined,
@@ -176,6 +178,19 @@ function messagesOf(body: unknown): ChatMessage[] {
   if (b?.systemInstruction) messages.push({ role: 'system', content: textOf((b.systemInstruction as { parts?: unknown }).parts) });
   if (Array.isArray(b?.contents)) for (const c of b.contents) messages.push({ role: 'user', content: textOf((c as { parts?: unknown })?.parts) });
   return messages;
+}
+
+/** The model a request is for: `model` in its JSON body (OpenAI, Anthropic), or Gemini's `models/<model>:generateContent` in its path. */
+function modelOf(body: unknown, url: string): string | undefined {
+  const named = (body as { model?: unknown } | undefined)?.model;
+  if (typeof named === 'string' && named !== '') return named;
+  const inPath = /\/models\/([^/:?#]+):(?:stream)?generateContent/i.exec(url)?.[1];
+  if (inPath === undefined) return undefined;
+  try {
+    return decodeURIComponent(inPath);
+  } catch {
+    return inPath;
+  }
 }
 
 function maxTokensOf(body: unknown): number | undefined {

@@ -46,7 +46,8 @@ export function planRoute(
     }
     // Paused by its retry-after (or held by its limits) for longer than a request may wait: like a
     // quota problem, skipped until then rather than tried and refused.
-    const limiter = pipeline.limiter;
+    // The limiter of the candidate's model, where the service is limited per model.
+    const limiter = pipeline.limiters.existingLimiterFor(candidate.model);
     const paused = limiter?.pausedForMs ?? 0;
     if (limiter && paused > limiter.maxWaitMs) {
       skipped.push({ provider: candidate.provider, error: new RateLimitExceededError(candidate.provider, 'retryAfter', paused, 'paused', `skipped: paused by the provider's retry-after for ${Math.ceil(paused / 1000)} s`) });
@@ -56,7 +57,7 @@ export function planRoute(
   };
   const first = preferred && usable(preferred) ? [preferred] : [];
   const rest = fallbacks.filter(usable);
-  const waits = new Map(rest.map((c) => [c.provider, resilience.pipeline(c.provider).limiter?.estimateWaitMs(request(c)) ?? 0]));
+  const waits = new Map(rest.map((c) => [c.provider, resilience.pipeline(c.provider).limiters.existingLimiterFor(c.model)?.estimateWaitMs(request(c)) ?? 0]));
   // Array.prototype.sort is stable: equal waits keep the configured order.
   rest.sort((a, b) => waits.get(a.provider)! - waits.get(b.provider)!);
   return { candidates: [...first, ...rest], skipped };

@@ -297,7 +297,7 @@ export class UnifiedLLMClient {
   private prepare(candidate: Candidate, options: ChatOptions) {
     const configured = this.providers.get(candidate.provider)!;
     const maxTokens = options.maxTokens ?? configured.maxTokens;
-    const accounting = withLearnedCharge(configured.accounting, configured.chargeConfigured, this.resilience.pipeline(candidate.provider).limiter?.chargeRule);
+    const accounting = withLearnedCharge(configured.accounting, configured.chargeConfigured, this.resilience.pipeline(candidate.provider).limiters.existingLimiterFor(candidate.model)?.chargeRule);
     const estimatedInput = estimateInputTokens(options.messages, accounting);
     const settings: CallSettings = { request: options, model: candidate.model, maxTokens, stream: false, apiKey: configured.apiKey, baseURL: configured.baseURL };
     return { spec: configured.spec, settings, accounting, estimatedInput, charge: admissionCharge(accounting, estimatedInput, maxTokens) };
@@ -305,7 +305,8 @@ export class UnifiedLLMClient {
 
   private executeOptions(call: ReturnType<UnifiedLLMClient['prepare']>, options: ChatOptions, deadlineAt: number) {
     const remaining = deadlineAt - this.clock.now();
-    return { ...call.charge, priority: options.priority, signal: options.signal, requestId: options.requestId, deadlineMs: remaining === Infinity ? undefined : Math.max(0, remaining) };
+    // The model picks its own limiter where the provider limits per model (rateLimit.perModel).
+    return { ...call.charge, model: call.settings.model, priority: options.priority, signal: options.signal, requestId: options.requestId, deadlineMs: remaining === Infinity ? undefined : Math.max(0, remaining) };
   }
 
   private transport(spec: ProviderSpec, context: AttemptContext): TransportContext {
@@ -378,6 +379,8 @@ function serviceOptions(spec: ProviderSpec, own: ProviderOptions, options: Unifi
       : {
           initialLimits: spec.defaultLimits,
           initialConcurrency: told ? CAREFUL_START.configured : CAREFUL_START.unconfigured,
+          // One limiter per model where the provider limits per model (see ProviderSpec.limitsPerModel).
+          perModel: spec.limitsPerModel ?? false,
           // Providers that send no rate-limit headers: the concurrency follows their latency.
           adaptiveConcurrency: 'auto' as const,
           // Per-day limits (when configured) come back at the provider's midnight; a shared store's buckets refill continuously.

@@ -46,6 +46,7 @@ const providerLimits = z.strictObject({
     .enum(['input+max_tokens', 'max(input,max_tokens)', 'input'])
     .optional()
     .describe('How the provider charges tokens per minute at admission (default: the sum, until its headers show it charges less)'),
+  per_model: z.boolean().optional().describe("One limiter per model, each learning its model's limits from its own responses (default: on for openai, whose limits are per model; off for the others)"),
 });
 
 const providerShape = Object.fromEntries(PROVIDER_IDS.map((id) => [id, providerLimits.optional()])) as Record<(typeof PROVIDER_IDS)[number], z.ZodOptional<typeof providerLimits>>;

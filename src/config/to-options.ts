@@ -4,8 +4,7 @@
  * createResilience. Code that sets an option itself wins over the configuration (spread after).
  */
 import type { ProviderOptions, UnifiedLLMClientOptions } from '../client/client-options.js';
-import type { RateLimiterOptions } from '../limiter/limiter-options.js';
-import type { ServiceBreakerOptions, ServiceOptions, ServiceRetryOptions } from '../policy/service-options.js';
+import type { ServiceBreakerOptions, ServiceOptions, ServiceRateLimitOptions, ServiceRetryOptions } from '../policy/service-options.js';
 import { PROVIDER_SPECS } from '../providers/provider-specs.js';
 import { PROVIDER_IDS, type ProviderId } from '../providers/types.js';
 import type { ProviderLimitsConfig, ResilienceConfig } from './schema.js';
@@ -30,10 +29,10 @@ export function retryFromConfig(config: ResilienceConfig): ServiceRetryOptions {
  * lower), over the provider's defaults (the seeds' conservative tier, only a start the headers
  * replace); undefined when the configuration says nothing of the provider.
  */
-export function limitsFromConfig(id: ProviderId, limits: ProviderLimitsConfig | undefined): Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> | undefined {
+export function limitsFromConfig(id: ProviderId, limits: ProviderLimitsConfig | undefined): ServiceRateLimitOptions | undefined {
   if (limits === undefined) return undefined;
   const spec = PROVIDER_SPECS[id];
-  const out: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> = { initialLimits: spec.defaultLimits };
+  const out: ServiceRateLimitOptions = { initialLimits: spec.defaultLimits };
   const rpm = limits.max_requests_per_minute ?? spec.defaultLimits.requestsPerMinute;
   if (spec.requestBurstSeconds) out.burst = { requestsPerMinute: Math.max(1, (rpm * spec.requestBurstSeconds) / 60) };
   if (limits.max_requests_per_minute !== undefined) out.requestsPerMinute = limits.max_requests_per_minute;
@@ -45,6 +44,9 @@ export function limitsFromConfig(id: ProviderId, limits: ProviderLimitsConfig | 
   if (limits.max_concurrent_requests !== undefined) out.maxConcurrent = limits.max_concurrent_requests;
   if (limits.max_wait_seconds !== undefined) out.maxWaitMs = limits.max_wait_seconds * MS;
   if (limits.max_pause_seconds !== undefined) out.maxPauseMs = limits.max_pause_seconds * MS;
+  // Per model where the provider limits per model (OpenAI), unless the configuration says.
+  const perModel = limits.per_model ?? spec.limitsPerModel;
+  if (perModel !== undefined) out.perModel = perModel;
   return out;
 }
 

@@ -41,7 +41,11 @@ export class EventChannel<T> {
 
 export type CircuitState = 'closed' | 'open' | 'half_open' | 'isolated';
 
-/** Everything the engine reports. Each has the service it concerns and the clock's wall time. */
+/**
+ * Everything the engine reports. Each has the service it concerns and the clock's wall time. A
+ * rate limiter of one model (`rateLimit.perModel`) reports as service `<service>/<model>`, with
+ * its `model`.
+ */
 export type ResilienceEvent =
   | { type: 'initialized'; service: string; at: number; components: readonly ('rateLimit' | 'circuitBreaker' | 'retry' | 'timeout')[] }
   | {
@@ -79,10 +83,11 @@ export type ResilienceEvent =
       limit: number;
       queued: number;
       requestId?: string;
+      model?: string;
     }
-  | { type: 'rate_limit_rejected'; service: string; at: number; dimension: string; reason: string; retryAfterMs: number; requestId?: string }
+  | { type: 'rate_limit_rejected'; service: string; at: number; dimension: string; reason: string; retryAfterMs: number; requestId?: string; model?: string }
   /** A retry-after paused the provider for `retryAfterMs`; `requestedMs` when it asked for longer than maxPauseMs. */
-  | { type: 'provider_pause'; service: string; at: number; retryAfterMs: number; requestedMs?: number }
+  | { type: 'provider_pause'; service: string; at: number; retryAfterMs: number; requestedMs?: number; model?: string }
   | {
       type: 'store_unavailable';
       service: string;
@@ -94,6 +99,7 @@ export type ResilienceEvent =
       /** This process's share of the limits in local mode. */
       share?: number;
       message: string;
+      model?: string;
     }
   | {
       type: 'fallback';
@@ -106,8 +112,10 @@ export type ResilienceEvent =
       kind: FailureKind;
       requestId?: string;
     }
-  | { type: 'store_recovered'; service: string; at: number; downMs: number; component: 'rateLimit' | 'circuitBreaker' }
-  | { type: 'store_config_mismatch'; service: string; at: number; ours: string }
+  | { type: 'store_recovered'; service: string; at: number; downMs: number; component: 'rateLimit' | 'circuitBreaker'; model?: string }
+  | { type: 'store_config_mismatch'; service: string; at: number; ours: string; model?: string }
+  /** A service limited per model met more models than it keeps limiters for: `model`, and every later new one, share the service's own limiter. Once per service. */
+  | { type: 'model_limiters_full'; service: string; at: number; model: string; maxModelLimiters: number }
   | {
       type: 'shadow_violation';
       service: string;

@@ -78,6 +78,8 @@ function describeEvent(event: ResilienceEvent): { level: LogLevel; message: stri
       return { level: 'info', message: `✅ Shared store back for '${event.service}' after ${seconds(event.downMs)}: shared ${event.component === 'circuitBreaker' ? 'breaker state' : 'limits'} again` };
     case 'store_config_mismatch':
       return { level: 'warn', message: `⚠️ Another process uses different limits for '${event.service}' in the shared store (ours: ${event.ours}); every process keeps its own` };
+    case 'model_limiters_full':
+      return { level: 'warn', message: `⚠️ '${event.service}' keeps rate limiters for at most ${event.maxModelLimiters} models: '${event.model}' and any later new model share the service's own limiter` };
     case 'shadow_violation':
       return { level: 'warn', message: `👻 Shadow mode on '${event.service}': the ${event.component === 'rateLimit' ? 'rate limiter' : 'circuit breaker'} would have ${event.wouldHave}${id}` };
   }

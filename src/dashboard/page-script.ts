@@ -45,6 +45,24 @@ export const PAGE_SCRIPT = String.raw`
     return el('div', null, [el('b', { 'data-testid': testId }, [number(value)]), el('span', { class: 'muted' }, [label])]);
   }
 
+  function limiterRows(limiter, children) {
+    limiter.dimensions.forEach(function (dimension) {
+      var known = dimension.remaining !== null;
+      children.push(
+        el('div', { 'data-testid': 'limit', 'data-dimension': dimension.name }, [
+          row(dimension.label, (known ? number(dimension.remaining) : '?') + ' / ' + number(dimension.limit) + ' left', 'limit-' + dimension.name),
+          bar(known ? dimension.remaining / dimension.limit : 0),
+        ]),
+      );
+    });
+    var concurrency = number(limiter.concurrentRequests) + (limiter.maxConcurrent !== null ? ' / ' + number(limiter.maxConcurrent) : '') + ' in flight';
+    children.push(row('concurrency', concurrency, 'concurrency'));
+    if (limiter.maxConcurrent !== null) children.push(bar(1 - limiter.concurrentRequests / limiter.maxConcurrent));
+    var byPriority = limiter.queuedByPriority;
+    children.push(row('queued', number(limiter.queued) + ' (high ' + byPriority.high + ', normal ' + byPriority.normal + ', low ' + byPriority.low + ')', 'queue'));
+    children.push(row('paused by provider', limiter.pausedForMs > 0 ? seconds(limiter.pausedForMs) : 'no', 'paused'));
+  }
+
   function card(service) {
     var breaker = service.breaker;
     var limiter = service.limiter;
@@ -70,21 +88,13 @@ export const PAGE_SCRIPT = String.raw`
       ]),
     );
     if (limiter) {
-      limiter.dimensions.forEach(function (dimension) {
-        var known = dimension.remaining !== null;
-        children.push(
-          el('div', { 'data-testid': 'limit', 'data-dimension': dimension.name }, [
-            row(dimension.label, (known ? number(dimension.remaining) : '?') + ' / ' + number(dimension.limit) + ' left', 'limit-' + dimension.name),
-            bar(known ? dimension.remaining / dimension.limit : 0),
-          ]),
-        );
+      limiterRows(limiter, children);
+      // A service limited per model: each model's limiter below the service's own.
+      (service.modelLimiters || []).forEach(function (entry) {
+        var rows = [el('h3', { 'data-testid': 'model-name' }, [entry.model])];
+        limiterRows(entry.limiter, rows);
+        children.push(el('section', { class: 'model', 'data-testid': 'model-limiter', 'data-model': entry.model }, rows));
       });
-      var concurrency = number(limiter.concurrentRequests) + (limiter.maxConcurrent !== null ? ' / ' + number(limiter.maxConcurrent) : '') + ' in flight';
-      children.push(row('concurrency', concurrency, 'concurrency'));
-      if (limiter.maxConcurrent !== null) children.push(bar(1 - limiter.concurrentRequests / limiter.maxConcurrent));
-      var byPriority = limiter.queuedByPriority;
-      children.push(row('queued', number(limiter.queued) + ' (high ' + byPriority.high + ', normal ' + byPriority.normal + ', low ' + byPriority.low + ')', 'queue'));
-      children.push(row('paused by provider', limiter.pausedForMs > 0 ? seconds(limiter.pausedForMs) : 'no', 'paused'));
     } else {
       children.push(row('rate limits', 'none', 'limits-none'));
     }

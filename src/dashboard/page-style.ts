@@ -20,6 +20,8 @@ main { padding: 16px 20px; }
 .card[data-breaker="half_open"] { border-color: var(--warn); }
 .card h2 { display: flex; justify-content: space-between; align-items: center; margin: 0 0 8px; font-size: 16px; }
 .row { display: flex; justify-content: space-between; gap: 8px; margin: 4px 0; }
+.card section.model { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 4px; }
+.card section.model h3 { margin: 4px 0; font-size: 13px; }
 .bar { height: 8px; border-radius: 4px; background: var(--line); overflow: hidden; margin: 2px 0 6px; }
 .fill { height: 100%; background: var(--ok); }
 .fill[data-level="low"] { background: var(--warn); }

@@ -25,6 +25,8 @@ export interface ServiceView {
   issues: string[];
   breaker: BreakerView | null;
   limiter: LimiterView | null;
+  /** A service limited per model (`rateLimit.perModel`): each model's limiter, in the order of their first call. */
+  modelLimiters: ModelLimiterView[];
   counters: CountersView;
   /** Out of quota: ms until the provider is tried again (a UnifiedLLMClient only). */
   quotaExhaustedForMs: number | null;
@@ -62,6 +64,12 @@ export interface LimiterView {
   tokensLastMinute: number;
   admitted: number;
   rejected: number;
+}
+
+/** One model's limiter of a service limited per model. */
+export interface ModelLimiterView {
+  model: string;
+  limiter: LimiterView;
 }
 
 export type CountersView = Pick<ServiceCountersSnapshot, 'requests' | 'succeeded' | 'failed' | 'attempts' | 'retries' | 'rejectedByBreaker' | 'rejectedByLimiter'>;

@@ -7,9 +7,10 @@ import type { Disposable } from '../core/events.js';
 import { redactValue } from '../core/redact.js';
 import type { CircuitBreakerStats } from '../breaker/breaker-stats.js';
 import type { RateLimiterStats } from '../limiter/rate-limiter.js';
+import { limiterOwner } from '../policy/model-limiters.js';
 import type { ServiceCountersSnapshot } from '../policy/service-counters.js';
 import { RecentEvents } from './recent-events.js';
-import type { BreakerView, CountersView, DashboardSnapshot, DimensionView, LimiterView } from './snapshot-types.js';
+import type { BreakerView, CountersView, DashboardSnapshot, DimensionView, LimiterView, ModelLimiterView } from './snapshot-types.js';
 import { type DashboardSource, readSource } from './source.js';
 
 /** Each rate dimension's limit field in the limiter's stats, and how the page labels it. */
@@ -42,6 +43,7 @@ export class SnapshotFeed implements Disposable {
   snapshot(): DashboardSnapshot {
     const { stats, health } = readSource(this.source);
     const names = [...new Set([...Object.keys(stats.services), ...Object.keys(health.services)])];
+    const modelLimiters = modelLimitersByService(stats.rateLimiters);
     const snapshot: DashboardSnapshot = {
       at: this.options.clock.wallTime(),
       intervalMs: this.options.intervalMs,
@@ -57,6 +59,7 @@ export class SnapshotFeed implements Disposable {
           issues: serviceHealth?.issues ?? [],
           breaker: breakerView(stats.circuitBreakers[name]),
           limiter: limiterView(stats.rateLimiters[name]),
+          modelLimiters: modelLimiters.get(name) ?? [],
           counters: countersView(stats.services[name]),
           quotaExhaustedForMs: quota ?? null,
         };
@@ -86,6 +89,19 @@ function breakerView(stats: CircuitBreakerStats | undefined): BreakerView | null
     rejected: stats.rejected,
     transitions: stats.transitions,
   };
+}
+
+/** The per-model limiters of the stats, by service. */
+function modelLimitersByService(rateLimiters: Record<string, RateLimiterStats>): Map<string, ModelLimiterView[]> {
+  const byService = new Map<string, ModelLimiterView[]>();
+  for (const [key, stats] of Object.entries(rateLimiters)) {
+    const { service, model } = limiterOwner(key, stats);
+    if (model === undefined) continue;
+    const views = byService.get(service) ?? [];
+    views.push({ model, limiter: limiterView(stats)! });
+    byService.set(service, views);
+  }
+  return byService;
 }
 
 function limiterView(stats: RateLimiterStats | undefined): LimiterView | null {

@@ -48,6 +48,8 @@ export interface ProviderRateLimitState {
 
 export interface RateLimiterStats {
   name: string;
+  /** The model of a pipeline's per-model limiter (`rateLimit.perModel`), whose name is `<service>/<model>`. */
+  model?: string;
   requestsLastMinute: number;
   tokensLastMinute: number;
   concurrentRequests: number;

@@ -1,6 +1,7 @@
 /** OpenTelemetry counters fed by the engine's events: fallbacks, breaker transitions, rate-limit rejections, provider pauses. */
 import type { Meter } from '@opentelemetry/api';
 import type { ResilienceEvent } from '../core/events.js';
+import { limiterOwner } from '../policy/model-limiters.js';
 
 export function eventMetrics(meter: Meter): (event: ResilienceEvent) => void {
   const fallbacks = meter.createCounter('llm_resilience.fallbacks', { description: 'Calls that moved on to another provider.' });
@@ -16,10 +17,10 @@ export function eventMetrics(meter: Meter): (event: ResilienceEvent) => void {
         transitions.add(1, { service: event.service, from: event.from, to: event.to });
         break;
       case 'rate_limit_rejected':
-        rejections.add(1, { service: event.service, dimension: event.dimension, reason: event.reason });
+        rejections.add(1, { ...limiterOwner(event.service, event), dimension: event.dimension, reason: event.reason });
         break;
       case 'provider_pause':
-        pauses.add(1, { service: event.service });
+        pauses.add(1, limiterOwner(event.service, event));
         break;
       default:
         break;

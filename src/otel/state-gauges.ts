@@ -5,6 +5,7 @@
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Disposable } from '../core/events.js';
+import { limiterOwner } from '../policy/model-limiters.js';
 import type { ResilienceStats } from '../policy/resilience.js';
 
 const STATES = ['closed', 'half_open', 'open', 'isolated'] as const;
@@ -18,13 +19,15 @@ export function observeState(meter: Meter, readStats: () => Pick<ResilienceStats
   const instruments = [queued, inFlight, remaining, circuit, tokens];
   const callback = (observer: Parameters<Parameters<Meter['addBatchObservableCallback']>[0]>[0]): void => {
     const stats = readStats();
-    for (const [service, limiter] of Object.entries(stats.rateLimiters)) {
-      observer.observe(queued, limiter.queued, { service });
-      observer.observe(inFlight, limiter.concurrentRequests, { service });
-      for (const [dimension, left] of Object.entries(limiter.remaining)) if (Number.isFinite(left)) observer.observe(remaining, left, { service, dimension });
-      observer.observe(tokens, limiter.tokensAdmitted, { service, kind: 'admitted' });
-      observer.observe(tokens, limiter.tokensRefunded, { service, kind: 'refunded' });
-      observer.observe(tokens, limiter.tokensDebited, { service, kind: 'debited' });
+    for (const [key, limiter] of Object.entries(stats.rateLimiters)) {
+      // A service limited per model: one series per model, with a `model` attribute.
+      const owner = limiterOwner(key, limiter);
+      observer.observe(queued, limiter.queued, owner);
+      observer.observe(inFlight, limiter.concurrentRequests, owner);
+      for (const [dimension, left] of Object.entries(limiter.remaining)) if (Number.isFinite(left)) observer.observe(remaining, left, { ...owner, dimension });
+      observer.observe(tokens, limiter.tokensAdmitted, { ...owner, kind: 'admitted' });
+      observer.observe(tokens, limiter.tokensRefunded, { ...owner, kind: 'refunded' });
+      observer.observe(tokens, limiter.tokensDebited, { ...owner, kind: 'debited' });
     }
     for (const [service, breaker] of Object.entries(stats.circuitBreakers)) {
       for (const state of STATES) observer.observe(circuit, breaker.state === state ? 1 : 0, { service, state });

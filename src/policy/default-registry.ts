@@ -84,7 +84,7 @@ export function RateLimited<A extends unknown[], R>(service: string, options: Ra
   };
 }
 
-/** Every service's limiter stats (the seeds' `get_all_rate_limit_stats`). */
+/** Every service's limiter stats (the seeds' `get_all_rate_limit_stats`); a service limited per model adds one per model, `<service>/<model>`. */
 export function getAllRateLimitStats(): Record<string, RateLimiterStats> {
   return getDefaultResilience().getStats().rateLimiters;
 }

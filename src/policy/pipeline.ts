@@ -14,15 +14,15 @@ import { CircuitBreaker } from '../breaker/circuit-breaker.js';
 import { sharedBreakerStateOf } from './shared-breaker.js';
 import type { AttemptObserver, CallInstrumentation, CallObserver } from './instrumentation.js';
 import type { CallOutcome, Lease, Usage } from '../limiter/lease.js';
-import { CAREFUL_START } from '../limiter/limiter-options.js';
 import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { Priority } from '../limiter/priority.js';
-import { type AcquireOptions, RateLimiter } from '../limiter/rate-limiter.js';
+import type { AcquireOptions, RateLimiter } from '../limiter/rate-limiter.js';
 import { nextBackoffDelayMs } from '../retry/backoff.js';
 import { RetryPolicy } from '../retry/retry-policy.js';
 import { Attempt, type AttemptContext } from './attempt-context.js';
 import { runAttempt } from './run-attempt.js';
 import type { ServiceOptions } from './service-options.js';
+import { ServiceLimiters } from './service-limiters.js';
 import { ServiceCounters } from './service-counters.js';
 
 export interface ExecuteOptions<T = unknown> {
@@ -40,6 +40,8 @@ export interface ExecuteOptions<T = unknown> {
   maxWaitMs?: number;
   /** Carried into events and logs. */
   requestId?: string;
+  /** The model called: with `rateLimit.perModel`, it picks the model's own limiter. */
+  model?: string;
   /** Real usage from the result, to reconcile the estimate (or call `context.reportUsage`). */
   usage?: (result: T) => Usage | undefined;
 }
@@ -71,8 +73,8 @@ function usageOf<T>(options: ExecuteOptions<T>, result: T): Usage | undefined {
 }
 
 export class Pipeline {
-  /** The service's limiter: configured, learned from the provider (see learnLimitsWhenUnconfigured), or none. */
-  limiter: RateLimiter | undefined;
+  /** The service's rate limiters: its own, and with `rateLimit.perModel` one per model. */
+  readonly limiters: ServiceLimiters;
   readonly breaker: CircuitBreaker | undefined;
   /** Always present: `retry: false` is a policy of no retries, so failures are reported the same way. */
   readonly retry: RetryPolicy;
@@ -81,7 +83,6 @@ export class Pipeline {
   instrumentation: CallInstrumentation | undefined;
   private readonly timeoutMs: number;
   private readonly shadow: boolean;
-  private readonly rateLimitOption: ServiceOptions['rateLimit'];
 
   constructor(
     readonly service: string,
@@ -90,8 +91,7 @@ export class Pipeline {
     private readonly events: EventChannel<ResilienceEvent>,
     private readonly store: AnyLimiterStore | undefined,
   ) {
-    this.rateLimitOption = options.rateLimit;
-    this.limiter = options.rateLimit ? this.createLimiter(options.rateLimit) : undefined;
+    this.limiters = new ServiceLimiters(service, options.rateLimit, clock, events, store);
     this.breaker =
       options.circuitBreaker === false ? undefined : new CircuitBreaker(service, { ...options.circuitBreaker, clock, shared: sharedBreakerStateOf(service, options.circuitBreaker, store) });
     const retry = options.retry === false ? { maxRetries: 0, budget: false as const } : options.retry;
@@ -108,21 +108,14 @@ export class Pipeline {
     });
   }
 
-  private createLimiter(options: Exclude<ServiceOptions['rateLimit'], false | undefined>): RateLimiter {
-    const limiter = new RateLimiter({ ...options, name: this.service, clock: this.clock, store: this.store });
-    limiter.events.on((event) => this.events.emit(event));
-    return limiter;
+  /** The service's own limiter: configured, learned from the provider, or none (see ServiceLimiters). */
+  get limiter(): RateLimiter | undefined {
+    return this.limiters.limiter;
   }
 
-  /**
-   * For LLM providers (resilientFetch): a service configured with no `rateLimit` at all (not
-   * `false`) gets a limiter that learns the limits from the provider's headers, one request at a
-   * time until its first response; a configured one sends a few until then (its limits may be
-   * wrong: the first response's headers tell).
-   */
-  learnLimitsWhenUnconfigured(): void {
-    if (this.limiter === undefined && this.rateLimitOption === undefined) this.limiter = this.createLimiter({ initialConcurrency: CAREFUL_START.unconfigured });
-    else this.limiter?.startCarefully(CAREFUL_START.configured);
+  /** See ServiceLimiters.learnWhenUnconfigured: for LLM providers (resilientFetch). */
+  learnLimitsWhenUnconfigured(perModelByDefault = false): void {
+    this.limiters.learnWhenUnconfigured(perModelByDefault);
   }
 
   execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {
@@ -156,6 +149,7 @@ export class Pipeline {
       counters.recordFailure('aborted');
       throw abortReason(signal);
     }
+    const limiter = this.limiters.limiterFor(options.model);
     const arrivedAt = clock.now();
     const deadlineAt = options.deadlineMs === undefined ? Infinity : arrivedAt + options.deadlineMs;
     // One clock reading serves the arrival, the budget and an immediate admission.
@@ -172,20 +166,20 @@ export class Pipeline {
       const epoch = this.breaker ? this.permit(options.requestId) : -1;
       // The common case (admitted at once) stays synchronous: no promise, no extra turn.
       const request: AcquireOptions =
-        attempt === 1 ? options : { ...options, queuedSince: arrivedAt, ...(pausedMs > 0 ? { maxWaitMs: (options.maxWaitMs ?? this.limiter!.maxWaitMs) + pausedMs } : {}) };
+        attempt === 1 ? options : { ...options, queuedSince: arrivedAt, ...(pausedMs > 0 ? { maxWaitMs: (options.maxWaitMs ?? limiter!.maxWaitMs) + pausedMs } : {}) };
       pausedMs = 0;
       let startedAt = attempt === 1 ? arrivedAt : clock.now();
       let lease: Lease | null = null;
-      if (this.limiter) {
-        lease = this.shadow ? this.admitShadow(request) : this.limiter.tryAcquire(request, startedAt);
+      if (limiter) {
+        lease = this.shadow ? this.admitShadow(limiter, request) : limiter.tryAcquire(request, startedAt);
         if (lease === null) {
-          lease = await this.waitForAdmission(request, deadlineAt, epoch);
+          lease = await this.waitForAdmission(limiter, request, deadlineAt, epoch);
           startedAt = clock.now();
         }
         track?.current?.admitted(lease.waitedMs);
       }
       // A function that takes no context gets none: no allocation for it on the hot path.
-      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, this.limiter, lease);
+      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, limiter, lease);
       try {
         const result = context === undefined ? await (fn as () => Promise<T> | T)() : await runAttempt(fn, context, Math.min(this.timeoutMs, deadlineAt - startedAt), signal, clock);
         if (epoch >= 0) {
@@ -213,9 +207,10 @@ export class Pipeline {
           else this.breaker!.onFailure(epoch, error, now - startedAt);
         }
         const kind: FailureKind = signal?.aborted ? 'aborted' : classifyError(error);
-        // A 429 is a pause, not a fault: one pause for every caller of the service (so they do not
-        // each earn their own), set before this request's slot is given back to the queue.
-        const pause = kind === 'rate_limited' && this.limiter ? this.pauseFor429(error, requeues, lease) : undefined;
+        // A 429 is a pause, not a fault: one pause for every caller of the service (of its model,
+        // when limited per model; so they do not each earn their own), set before this request's
+        // slot is given back to the queue.
+        const pause = kind === 'rate_limited' && limiter ? this.pauseFor429(limiter, error, requeues, lease) : undefined;
         lease?.release(context?.usage, outcomeOf(kind));
         if (track) {
           track.current?.end(error);
@@ -264,8 +259,7 @@ export class Pipeline {
    * names none, a backoff delay. A retry-after beyond either cap is not waited for here: the retry
    * policy decides (it stops at maxRetryAfterMs, so a caller with a fallback moves on).
    */
-  private pauseFor429(error: unknown, requeues: number, lease: Lease | null): { ms: number; requeue: boolean; fromRetryAfter: boolean } {
-    const limiter = this.limiter!;
+  private pauseFor429(limiter: RateLimiter, error: unknown, requeues: number, lease: Lease | null): { ms: number; requeue: boolean; fromRetryAfter: boolean } {
     limiter.noteRateLimited();
     const retryAfterMs = retryAfterMsOf(error, this.clock.wallTime());
     const asked = retryAfterMs ?? nextBackoffDelayMs(requeues, undefined, this.retry.backoff);
@@ -291,8 +285,8 @@ export class Pipeline {
   }
 
   /** Shadow mode: admitted whatever happens; what enforcing would have done is reported. */
-  private admitShadow(request: AcquireOptions): Lease {
-    const { lease, wouldHaveWaitedOn } = this.limiter!.admitShadow(request);
+  private admitShadow(limiter: RateLimiter, request: AcquireOptions): Lease {
+    const { lease, wouldHaveWaitedOn } = limiter.admitShadow(request);
     if (wouldHaveWaitedOn) {
       this.counters.shadowViolations++;
       this.emitShadow('rateLimit', `held the request on ${wouldHaveWaitedOn}`, request.requestId);
@@ -301,8 +295,7 @@ export class Pipeline {
   }
 
   /** Waits in the limiter's queue (a retry keeps the place of its first arrival, resilience4j#336). */
-  private async waitForAdmission(request: AcquireOptions, deadlineAt: number, epoch: number): Promise<Lease> {
-    const limiter = this.limiter!;
+  private async waitForAdmission(limiter: RateLimiter, request: AcquireOptions, deadlineAt: number, epoch: number): Promise<Lease> {
     try {
       // The wait for admission also ends at the call's deadline.
       const remaining = deadlineAt - this.clock.now();

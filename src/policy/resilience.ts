@@ -40,6 +40,7 @@ export interface ResilienceOptions {
 
 export interface ResilienceStats {
   circuitBreakers: Record<string, CircuitBreakerStats>;
+  /** By service; a service limited per model (`rateLimit.perModel`) adds one entry per model, keyed `<service>/<model>`, with its `model`. */
   rateLimiters: Record<string, RateLimiterStats>;
   services: Record<string, ServiceCountersSnapshot>;
 }
@@ -117,6 +118,7 @@ export class Resilience {
     for (const [name, pipeline] of this.pipelines) {
       if (pipeline.breaker) stats.circuitBreakers[name] = pipeline.breaker.stats();
       if (pipeline.limiter) stats.rateLimiters[name] = pipeline.limiter.stats();
+      for (const [model, limiter] of pipeline.limiters.byModel) stats.rateLimiters[limiter.name] = { ...limiter.stats(), model };
       stats.services[name] = pipeline.counters.snapshot();
     }
     return stats;
@@ -155,20 +157,19 @@ export class Resilience {
    */
   close(): void {
     this.closed = true;
-    for (const pipeline of this.pipelines.values()) pipeline.limiter?.close();
+    for (const pipeline of this.pipelines.values()) for (const limiter of pipeline.limiters.all()) limiter.close();
   }
 
-  /** Closes the circuit of `service` by hand. */
-  /** Closes the service's circuit and ends any pause a provider's retry-after imposed on it. */
+  /** Closes the service's circuit and ends any pause a provider's retry-after imposed on it (on every model's limiter too). */
   resetCircuitBreaker(service: string): void {
     const pipeline = this.pipeline(service);
     pipeline.breaker?.reset();
-    pipeline.limiter?.clearPause();
+    for (const limiter of pipeline.limiters.all()) limiter.clearPause();
   }
 
-  /** Ends any pause a provider's retry-after imposed on the service's limiter. */
+  /** Ends any pause a provider's retry-after imposed on the service's limiters (its own and every model's). */
   resetRateLimiter(service: string): void {
-    this.pipeline(service).limiter?.clearPause();
+    for (const limiter of this.pipeline(service).limiters.all()) limiter.clearPause();
   }
 }
 

@@ -15,9 +15,22 @@ export type ServiceBreakerOptions = Omit<CircuitBreakerOptions, 'clock' | 'share
 /** Retry options of a service (`name`, `clock` and `events` come from the pipeline). */
 export type ServiceRetryOptions = Omit<RetryPolicyOptions, 'name' | 'clock' | 'events'>;
 
+/** Rate limiting of a service: RateLimiter options (`name`, `clock` and `store` come from the pipeline), and whether to limit per model. */
+export type ServiceRateLimitOptions = Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> & {
+  /**
+   * One RateLimiter per model, for providers whose limits are per model (OpenAI: two models on one
+   * key have separate limits): a call's `model` (ExecuteOptions.model) picks it; each is created
+   * on its first call with these options, is named `<service>/<model>` in stats and events, and
+   * learns its own limits from the headers of its own responses. Calls naming no model, and models
+   * past the first 64 of the service, use the service's own limiter. Default false here;
+   * `UnifiedLLMClient` and `resilientFetch` default it to the provider's own scope (on for OpenAI).
+   */
+  perModel?: boolean;
+};
+
 export interface ServiceOptions {
   /** RateLimiter options, or false for no limiter. Default: none (no limits unless configured). */
-  rateLimit?: Omit<RateLimiterOptions, 'name' | 'clock' | 'store'> | false;
+  rateLimit?: ServiceRateLimitOptions | false;
   /** CircuitBreaker options, or false for none. Default: the seeds' breaker (5 failures, 60 s). */
   circuitBreaker?: ServiceBreakerOptions | false;
   /** Retry options, or false for none. Default: the seeds' backoff (3 retries, 1 s, x2, 60 s cap). */
@@ -41,4 +54,6 @@ export function validateServiceOptions(path: string, options: ServiceOptions): v
       throw new ConfigError(`${path}.${part}`, value, 'an object of options, or false to switch it off');
     }
   }
+  const perModel = options.rateLimit ? options.rateLimit.perModel : undefined;
+  if (perModel !== undefined && typeof perModel !== 'boolean') throw new ConfigError(`${path}.rateLimit.perModel`, perModel, 'true or false');
 }

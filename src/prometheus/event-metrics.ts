@@ -2,9 +2,11 @@
  * Metrics counted from events, for what the engine keeps no lifetime total of (or keeps without
  * the detail): failed attempts by kind (429s are `kind="rate_limited"`), retry delays, fallbacks,
  * breaker transitions, limiter waits, provider pauses, store outages, shadow violations. They
- * count from the moment the collector subscribes.
+ * count from the moment the collector subscribes. The limiter's events of one model (a service
+ * limited per model) are labelled with their service and `model`, as the scraped limiter metrics are.
  */
 import type { Disposable, EventChannel, ResilienceEvent } from '../core/events.js';
+import { limiterOwner } from '../policy/model-limiters.js';
 import type { MetricSet } from './metric-set.js';
 
 /** Retry delays, in seconds: from a few ms of backoff to a provider's minute-long retry-after. */
@@ -15,9 +17,9 @@ export function countEvents(metrics: MetricSet, events: EventChannel<ResilienceE
   const retryDelay = metrics.histogram('retry_delay_seconds', 'Delay before each retry, from backoff or from the provider\'s retry-after.', ['service', 'cause'], RETRY_DELAY_BUCKETS);
   const fallbacks = metrics.counter('fallbacks_total', 'Calls that moved on from one provider to the next, by why the first did not serve.', ['from', 'to', 'kind']);
   const transitions = metrics.counter('circuit_transitions_total', 'Circuit breaker state changes.', ['service', 'from', 'to']);
-  const waits = metrics.counter('limiter_waits_total', 'Requests that had to wait for admission, by the dimension that held them.', ['service', 'dimension']);
-  const pauses = metrics.counter('provider_pauses_total', 'Retry-after signals that paused every request to the provider (one 429 may signal twice: by its headers and by its error).', ['service']);
-  const storeOutages = metrics.counter('store_outages_total', 'Times the shared store (Redis) stopped answering.', ['service', 'component']);
+  const waits = metrics.counter('limiter_waits_total', 'Requests that had to wait for admission, by the dimension that held them.', ['service', 'model', 'dimension']);
+  const pauses = metrics.counter('provider_pauses_total', 'Retry-after signals that paused every request to the provider (one 429 may signal twice: by its headers and by its error).', ['service', 'model']);
+  const storeOutages = metrics.counter('store_outages_total', 'Times the shared store (Redis) stopped answering.', ['service', 'model', 'component']);
   const shadowViolations = metrics.counter('shadow_violations_total', 'Calls that shadow mode let through but enforcing would have held or refused.', ['service', 'component']);
 
   return events.on((event) => {
@@ -35,13 +37,13 @@ export function countEvents(metrics: MetricSet, events: EventChannel<ResilienceE
         transitions.inc({ service: event.service, from: event.from, to: event.to });
         break;
       case 'rate_limit_wait':
-        waits.inc({ service: event.service, dimension: event.dimension });
+        waits.inc({ ...limiterOwner(event.service, event), dimension: event.dimension });
         break;
       case 'provider_pause':
-        pauses.inc({ service: event.service });
+        pauses.inc(limiterOwner(event.service, event));
         break;
       case 'store_unavailable':
-        storeOutages.inc({ service: event.service, component: event.component });
+        storeOutages.inc({ ...limiterOwner(event.service, event), component: event.component });
         break;
       case 'shadow_violation':
         shadowViolations.inc({ service: event.service, component: event.component });

@@ -1,5 +1,6 @@
 /** Health, availability, shared-store health and quota, at scrape time. */
 import type { HealthState } from '../policy/health.js';
+import { limiterOwner } from '../policy/model-limiters.js';
 import type { MetricSet } from './metric-set.js';
 
 const HEALTH_STATES: readonly HealthState[] = ['healthy', 'degraded', 'unavailable'];
@@ -11,8 +12,8 @@ export function registerHealthMetrics(metrics: MetricSet): void {
   metrics.scrapedGauge('service_available', 'Whether the service can take a call now (circuit not open or isolated, quota not exhausted).', ['service'], (snapshot, emit) => {
     for (const [service, health] of Object.entries(snapshot.health.services)) emit({ service }, health.available ? 1 : 0);
   });
-  metrics.scrapedGauge('store_healthy', 'Whether the shared store (Redis) answers, for limiters and breakers that use one.', ['service', 'component'], (snapshot, emit) => {
-    for (const [service, stats] of Object.entries(snapshot.stats.rateLimiters)) if (stats.store) emit({ service, component: 'rateLimit' }, stats.store.healthy ? 1 : 0);
+  metrics.scrapedGauge('store_healthy', 'Whether the shared store (Redis) answers, for limiters (each model\'s of a service limited per model) and breakers that use one.', ['service', 'model', 'component'], (snapshot, emit) => {
+    for (const [key, stats] of Object.entries(snapshot.stats.rateLimiters)) if (stats.store) emit({ ...limiterOwner(key, stats), component: 'rateLimit' }, stats.store.healthy ? 1 : 0);
     for (const [service, stats] of Object.entries(snapshot.stats.circuitBreakers)) if (stats.shared) emit({ service, component: 'circuitBreaker' }, stats.shared.healthy ? 1 : 0);
   });
   metrics.scrapedGauge('quota_exhausted', 'Whether the provider is skipped as out of quota (UnifiedLLMClient only).', ['service'], (snapshot, emit) => {

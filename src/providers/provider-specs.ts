@@ -28,6 +28,17 @@ export interface ProviderSpec {
   readonly requestBurstSeconds?: number;
   /** How the provider's per-day limits come back, when not continuously (Gemini: at midnight Pacific). */
   readonly dailyReset?: 'midnight-utc' | 'midnight-pacific';
+  /**
+   * The default of `rateLimit.perModel` (one limiter per model) for this provider. On only where
+   * the provider scopes limits per model AND its headers tell each model's own limits, so that
+   * each limiter learns its own: OpenAI ("limits are defined per model"; `x-ratelimit-*` on each
+   * response are that model's). Off elsewhere, because splitting a limit that is shared multiplies
+   * it: Anthropic shares limits across a model class (dated and alias IDs of Sonnet draw on one
+   * bucket), Moonshot and DeepSeek limit the account, and Gemini and xAI, although per model,
+   * send no headers, so N models' limiters would each start from the same guessed default and
+   * together admit N times it.
+   */
+  readonly limitsPerModel?: boolean;
 }
 
 const openAICompatible = (
@@ -53,7 +64,7 @@ const openAICompatible = (
 });
 
 export const PROVIDER_SPECS: Readonly<Record<ProviderId, ProviderSpec>> = {
-  openai: openAICompatible('openai', 'https://api.openai.com/v1', ['OPENAI_API_KEY'], 'gpt-4o-mini', /^(gpt-|o\d|chatgpt-)/i, { requestsPerMinute: 60, tokensPerMinute: 90_000 }),
+  openai: openAICompatible('openai', 'https://api.openai.com/v1', ['OPENAI_API_KEY'], 'gpt-4o-mini', /^(gpt-|o\d|chatgpt-)/i, { requestsPerMinute: 60, tokensPerMinute: 90_000 }, { limitsPerModel: true }),
   anthropic: {
     id: 'anthropic',
     surface: 'anthropic',

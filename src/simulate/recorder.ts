@@ -7,6 +7,7 @@ import type { UnifiedLLMClient } from '../client/unified-client.js';
 import type { Disposable } from '../core/events.js';
 import type { ProviderId } from '../providers/types.js';
 import type { CircuitState } from '../core/events.js';
+import { limiterOwner } from '../policy/model-limiters.js';
 
 export interface ProviderSample {
   /** Requests and tokens the client's limiter admitted in the last minute. */
@@ -83,14 +84,25 @@ export class RunRecorder {
   /** The providers as the client sees them now. */
   providerSamples(): Partial<Record<ProviderId, ProviderSample>> {
     const stats = this.client.getResilienceStats();
+    // A provider limited per model (OpenAI) has a limiter per model beside its own: summed.
+    const limiters = new Map<string, { requestsLastMinute: number; tokensLastMinute: number; queued: number; concurrent: number }>();
+    for (const [key, limiter] of Object.entries(stats.rateLimiters)) {
+      const { service } = limiterOwner(key, limiter);
+      const sum = limiters.get(service) ?? { requestsLastMinute: 0, tokensLastMinute: 0, queued: 0, concurrent: 0 };
+      sum.requestsLastMinute += limiter.requestsLastMinute;
+      sum.tokensLastMinute += limiter.tokensLastMinute;
+      sum.queued += limiter.queued;
+      sum.concurrent += limiter.concurrentRequests;
+      limiters.set(service, sum);
+    }
     const out: Partial<Record<ProviderId, ProviderSample>> = {};
     for (const id of this.providers) {
-      const limiter = stats.rateLimiters[id];
+      const limiter = limiters.get(id);
       out[id] = {
         requestsLastMinute: limiter?.requestsLastMinute ?? 0,
         tokensLastMinute: limiter?.tokensLastMinute ?? 0,
         queued: limiter?.queued ?? 0,
-        concurrent: limiter?.concurrentRequests ?? 0,
+        concurrent: limiter?.concurrent ?? 0,
         state: stats.circuitBreakers[id]?.state ?? 'closed',
         served: this.servedBy.get(id) ?? 0,
       };

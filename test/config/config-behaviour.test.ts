@@ -68,7 +68,7 @@ describe('configuration, observed through behaviour', () => {
       for (let i = 0; i < 3; i++) await a.client.chat(hello);
       // Alone, b would have three requests of its own; shared, the budget is spent.
       await expect(b.client.chat({ ...hello, deadlineMs: 300 })).rejects.toThrow(/requestsPerMinute/);
-      expect(b.client.getResilienceStats().rateLimiters.openai?.store).toMatchObject({ mode: 'shared', healthy: true });
+      expect(b.client.getResilienceStats().rateLimiters['openai/gpt-4o-mini']?.store).toMatchObject({ mode: 'shared', healthy: true });
     } finally {
       const admin = newClient();
       await deleteKeys(admin, prefix);
@@ -82,7 +82,8 @@ describe('configuration, observed through behaviour', () => {
     try {
       const { client: llm } = await client({ OMEGA_REDIS_URL: 'redis://127.0.0.1:6379', OMEGA_REDIS_PREFIX: prefix, OMEGA_CIRCUIT_SHARED: 'true', OMEGA_CIRCUIT_FAILURE_THRESHOLD: '1', OMEGA_MAX_RETRIES: '0' });
       await llm.chat(hello);
-      expect(await admin.keys(`${prefix}:{openai}:*`)).toContain(`${prefix}:{openai}:tat`);
+      // OpenAI limits per model: the limiter (and its keys) are the model's, `openai/<model>`.
+      expect(await admin.keys(`${prefix}:{openai/gpt-4o-mini}:*`)).toContain(`${prefix}:{openai/gpt-4o-mini}:tat`);
       mock!.setFaults({ errorRates: { '500': 1 } }, { key: 'sk-config' });
       await expect(llm.chat(hello)).rejects.toThrow();
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -84,6 +84,11 @@ describe.skipIf(!chromiumAvailable)('dashboard in Chromium: live counters, an ou
       { timeout: WAIT_MS },
     );
     expect(await counter('requests')).toBeGreaterThanOrEqual(before + 3);
+    // OpenAI limits per model: the model's own limiter shows under the card, with its limits.
+    const model = page.locator(`${openaiCard} [data-testid="model-limiter"][data-model="gpt-4o-mini"]`);
+    await model.waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await model.locator('[data-testid="model-name"]').textContent()).toBe('gpt-4o-mini');
+    expect(await model.locator('[data-testid="limit"]').count()).toBeGreaterThan(0);
     expect(consoleErrors).toEqual([]);
   });
 

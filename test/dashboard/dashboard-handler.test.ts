@@ -99,6 +99,24 @@ describe('dashboardHandler: the snapshot', () => {
     handler.close();
   });
 
+  it("a service limited per model: each model's limiter under its service, in the order of their first call", async () => {
+    const source = createResilience({ services: { openai: { rateLimit: { requestsPerMinute: 60, perModel: true }, retry: false } } });
+    const handler = dashboardHandler(source);
+    const url = await serve(handler);
+    await source.execute('openai', () => 'ok', { model: 'gpt-4o' });
+    await source.execute('openai', () => 'ok', { model: 'gpt-4o-mini' });
+    await source.execute('openai', () => 'ok', { model: 'gpt-4o-mini' });
+    const snapshot = (await (await fetch(`${url}/dashboard/snapshot`)).json()) as DashboardSnapshot;
+    expect(snapshot.services.map((s) => s.name)).toEqual(['openai']);
+    const [openai] = snapshot.services;
+    expect(openai!.limiter).toMatchObject({ admitted: 0 });
+    expect(openai!.modelLimiters.map((m) => [m.model, m.limiter.admitted, m.limiter.dimensions.map((d) => d.limit)])).toEqual([
+      ['gpt-4o', 1, [60]],
+      ['gpt-4o-mini', 2, [60]],
+    ]);
+    handler.close();
+  });
+
   it('keeps the last `recentLimit` errors, newest first, and our limiter\'s rejections among them', async () => {
     const source = createResilience({ services: { svc: { circuitBreaker: false, retry: false, rateLimit: { requestsPerMinute: 1, maxWaitMs: 0 } } } });
     const handler = dashboardHandler(source, { recentLimit: 3 });

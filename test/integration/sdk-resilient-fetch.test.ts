@@ -25,6 +25,9 @@ beforeAll(async () => {
 });
 afterAll(async () => mock.close());
 
+/** OpenAI limits per model: resilientFetch keeps one limiter per model, named `openai/<model>` in the stats. */
+const MODEL_LIMITER = 'openai/gpt-4o-mini';
+
 function openaiClient(resilience: Resilience, apiKey = 'sk-openai-test') {
   return new OpenAI({ apiKey, baseURL: `${mock.url}/v1`, maxRetries: 0, fetch: resilientFetch({ service: 'openai', resilience }) });
 }
@@ -37,7 +40,7 @@ describe('openai SDK through resilientFetch', () => {
     expect(completion.choices[0]!.message.content).toBeTruthy();
     expect(completion.usage!.completion_tokens).toBe(30);
     const ledger = mock.ledger('sk-openai-test');
-    const limiter = resilience.getStats().rateLimiters.openai!;
+    const limiter = resilience.getStats().rateLimiters[MODEL_LIMITER]!;
     // The provider charged prompt + max_tokens; our bucket holds the same charge, no more.
     expect(limiter.tokensLastMinute).toBeGreaterThanOrEqual(ledger.charged.tokens);
     expect(limiter.tokensLastMinute).toBeLessThanOrEqual(ledger.charged.tokens * 1.2);
@@ -61,20 +64,20 @@ describe('openai SDK through resilientFetch', () => {
     for await (const chunk of stream) {
       text += chunk.choices[0]?.delta?.content ?? '';
       if (chunk.usage) usage = chunk.usage;
-      inFlightWhileStreaming = Math.max(inFlightWhileStreaming, resilience.getStats().rateLimiters.openai!.concurrentRequests);
+      inFlightWhileStreaming = Math.max(inFlightWhileStreaming, resilience.getStats().rateLimiters[MODEL_LIMITER]!.concurrentRequests);
     }
     expect(text.length).toBeGreaterThan(0);
     expect(usage?.completion_tokens).toBe(30);
     expect(inFlightWhileStreaming).toBe(1);
     await new Promise((r) => setTimeout(r, 20));
-    expect(resilience.getStats().rateLimiters.openai!.concurrentRequests).toBe(0);
+    expect(resilience.getStats().rateLimiters[MODEL_LIMITER]!.concurrentRequests).toBe(0);
     expect(resilience.getStats().services.openai).toMatchObject({ succeeded: 1 });
   });
 
   it("a limit configured too high is lowered by the provider's headers", async () => {
     const resilience = createResilience({ services: { openai: { rateLimit: { requestsPerMinute: 6000, tokensPerMinute: 600_000 } } } });
     await openaiClient(resilience).chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
-    expect(resilience.getStats().rateLimiters.openai).toMatchObject({ maxRequestsPerMinute: 600, maxTokensPerMinute: 60_000 });
+    expect(resilience.getStats().rateLimiters[MODEL_LIMITER]).toMatchObject({ maxRequestsPerMinute: 600, maxTokensPerMinute: 60_000 });
   });
 
   it('an out-of-quota key: one attempt, and the SDK raises its own RateLimitError with code insufficient_quota', async () => {

@@ -102,7 +102,8 @@ export async function runSteady(scenario: Scenario) {
   const requestsMs = Math.max(0, ((ledger.admitted - RPM) / RPM) * 60_000);
   const lastCallMs = 600;
   const goodput = (Math.max(tokensMs, requestsMs) + lastCallMs) / elapsedMs;
-  return { ledger, failed, elapsedMs, goodput, stats: client.getResilienceStats().rateLimiters.openai! };
+  // OpenAI limits per model: the client keeps the limiter of each model, named `openai/<model>`.
+  return { ledger, failed, elapsedMs, goodput, stats: client.getResilienceStats().rateLimiters['openai/gpt-4o-mini']! };
 }
 
 export function record(name: string, figures: Record<string, unknown>): void {

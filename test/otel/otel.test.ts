@@ -93,6 +93,23 @@ describe('instrumentOpenTelemetry', () => {
     expect(metrics.get('llm_resilience.limiter.tokens')).toEqual(expect.arrayContaining([{ attributes: { service: 'openai', kind: 'admitted' }, value: 0 }]));
   });
 
+  it("a service limited per model: each model's limiter observed with a model attribute, beside the service's own", async () => {
+    const clock = new ManualClock();
+    const resilience = createResilience({ clock, services: { openai: { rateLimit: { requestsPerMinute: 60, burst: { requestsPerMinute: 1 }, perModel: true }, retry: false } } });
+    const otel = instrumentOpenTelemetry(resilience, { api, tracerProvider, meterProvider });
+    await resilience.execute('openai', async () => 'ok', { model: 'gpt-4o' });
+    await expect(resilience.execute('openai', async () => 'late', { model: 'gpt-4o', maxWaitMs: 10 })).rejects.toThrow(/requestsPerMinute/);
+    const metrics = await collected();
+    otel.dispose();
+    expect(metrics.get('llm_resilience.limiter.remaining')).toEqual([
+      { attributes: { service: 'openai', dimension: 'requestsPerMinute' }, value: 1 },
+      { attributes: { service: 'openai', model: 'gpt-4o', dimension: 'requestsPerMinute' }, value: 0 },
+    ]);
+    expect(metrics.get('llm_resilience.limiter.rejections')).toEqual([
+      { attributes: { service: 'openai', model: 'gpt-4o', dimension: 'requestsPerMinute', reason: 'timeout' }, value: 1 },
+    ]);
+  });
+
   it('after dispose nothing is observed, and a Resilience without instrumentation creates no span', async () => {
     const resilience = createResilience({ services: { openai: {} } });
     instrumentOpenTelemetry(resilience, { api, tracerProvider, meterProvider }).dispose();

@@ -23,6 +23,27 @@ function resilience() {
 }
 
 describe('prometheusMetrics on a Resilience', () => {
+  it("a service limited per model: each model's limiter is its own series, labelled with its model, beside the service's own", async () => {
+    const r = createResilience({ services: { openai: { rateLimit: { requestsPerMinute: 60, perModel: true }, retry: false } } });
+    const registry = new Registry();
+    prometheusMetrics(r, { registry });
+    await r.execute('openai', async () => 'ok', { model: 'gpt-4o' });
+    await r.execute('openai', async () => 'ok', { model: 'gpt-4o' });
+    await r.execute('openai', async () => 'ok', { model: 'gpt-4o-mini' });
+    await r
+      .execute('openai', async () => Promise.reject(Object.assign(new Error('slow down'), { status: 429, headers: { 'retry-after': '5' } })), { model: 'gpt-4o-mini' })
+      .catch(() => undefined);
+    const scrape = new Scrape(await registry.metrics());
+    expect(scrape.value(`${P}limiter_admitted_total`, { service: 'openai', model: 'gpt-4o' })).toBe(2);
+    expect(scrape.value(`${P}limiter_admitted_total`, { service: 'openai', model: 'gpt-4o-mini' })).toBe(2);
+    expect(scrape.value(`${P}limiter_admitted_total`, { service: 'openai' })).toBe(0);
+    expect(scrape.value(`${P}limiter_limit`, { service: 'openai', model: 'gpt-4o', dimension: 'requestsPerMinute' })).toBe(60);
+    expect(scrape.value(`${P}limiter_paused_seconds`, { service: 'openai', model: 'gpt-4o' })).toBe(0);
+    expect(scrape.value(`${P}limiter_paused_seconds`, { service: 'openai', model: 'gpt-4o-mini' })).toBeGreaterThan(0);
+    // The pause, counted from its event, is labelled the same way.
+    expect(scrape.value(`${P}provider_pauses_total`, { service: 'openai', model: 'gpt-4o-mini' })).toBe(1);
+  });
+
   it('exports the tokens admitted, refunded and debited by reconciliation', async () => {
     const r = createResilience({ services: { openai: { rateLimit: { tokensPerMinute: 100_000 } } } });
     const registry = new Registry();

@@ -15,6 +15,8 @@ import { Scrape } from './scrape.js';
 const OPENAI_KEY = 'sk-metrics-openai';
 const GEMINI_KEY = 'sk-metrics-gemini';
 const P = 'llm_resilience_';
+/** OpenAI limits per model: the client keeps a limiter per model, its series labelled with the model. */
+const OPENAI_LIMITER = { service: 'openai', model: 'gpt-4o-mini' };
 
 let mock: MockServer;
 let llm: UnifiedLLMClient;
@@ -136,31 +138,33 @@ describe('prometheusMetrics after a scripted run', () => {
 
   it("the 429's retry-after paused the limiter, and the next call waited it out", () => {
     // One 429, one pause: its retry-after is read from the response's headers and again from its error, reported once.
-    expect(scrape.value(`${P}provider_pauses_total`, { service: 'openai' })).toBe(1);
-    expect(scrape.value(`${P}limiter_waits_total`, { service: 'openai', dimension: 'retryAfter' })).toBe(1);
-    expect(scrape.value(`${P}limiter_waited_total`, { service: 'openai' })).toBe(1);
-    const waitedSeconds = scrape.value(`${P}limiter_wait_seconds_total`, { service: 'openai' })!;
+    expect(scrape.value(`${P}provider_pauses_total`, OPENAI_LIMITER)).toBe(1);
+    expect(scrape.value(`${P}limiter_waits_total`, { ...OPENAI_LIMITER, dimension: 'retryAfter' })).toBe(1);
+    expect(scrape.value(`${P}limiter_waited_total`, OPENAI_LIMITER)).toBe(1);
+    const waitedSeconds = scrape.value(`${P}limiter_wait_seconds_total`, OPENAI_LIMITER)!;
     expect(waitedSeconds).toBeGreaterThan(0.5);
     expect(waitedSeconds).toBeLessThan(2);
     expect(scrape.value(`${P}limiter_wait_seconds_total`, { service: 'google' })).toBe(0);
   });
 
   it('limiter admissions, the last minute, and the live view', () => {
-    expect(scrape.value(`${P}limiter_admitted_total`, { service: 'openai' })).toBe(7);
+    expect(scrape.value(`${P}limiter_admitted_total`, OPENAI_LIMITER)).toBe(7);
+    // The service's own limiter is for calls naming no model: there were none.
+    expect(scrape.value(`${P}limiter_admitted_total`, { service: 'openai' })).toBe(0);
     expect(scrape.value(`${P}limiter_admitted_total`, { service: 'google' })).toBe(3);
     expect(scrape.sum(`${P}limiter_rejected_total`)).toBe(0);
-    expect(scrape.value(`${P}limiter_requests_last_minute`, { service: 'openai' })).toBe(7);
+    expect(scrape.value(`${P}limiter_requests_last_minute`, OPENAI_LIMITER)).toBe(7);
     expect(scrape.value(`${P}limiter_tokens_last_minute`, { service: 'google' })).toBeGreaterThan(0);
-    expect(scrape.value(`${P}limiter_in_flight_requests`, { service: 'openai' })).toBe(0);
-    expect(scrape.value(`${P}limiter_max_concurrent`, { service: 'openai' })).toBe(4);
+    expect(scrape.value(`${P}limiter_in_flight_requests`, OPENAI_LIMITER)).toBe(0);
+    expect(scrape.value(`${P}limiter_max_concurrent`, OPENAI_LIMITER)).toBe(4);
     expect(scrape.sum(`${P}limiter_queued_requests`)).toBe(0);
-    expect(scrape.samples(`${P}limiter_queued_requests`, { service: 'openai' }).map((s) => s.labels?.priority).sort()).toEqual(['high', 'low', 'normal']);
-    expect(scrape.value(`${P}limiter_limit`, { service: 'openai', dimension: 'requestsPerMinute' })).toBe(600);
-    expect(scrape.value(`${P}limiter_limit`, { service: 'openai', dimension: 'tokensPerMinute' })).toBe(1_000_000);
-    const remaining = scrape.value(`${P}limiter_remaining`, { service: 'openai', dimension: 'requestsPerMinute' })!;
+    expect(scrape.samples(`${P}limiter_queued_requests`, OPENAI_LIMITER).map((s) => s.labels?.priority).sort()).toEqual(['high', 'low', 'normal']);
+    expect(scrape.value(`${P}limiter_limit`, { ...OPENAI_LIMITER, dimension: 'requestsPerMinute' })).toBe(600);
+    expect(scrape.value(`${P}limiter_limit`, { ...OPENAI_LIMITER, dimension: 'tokensPerMinute' })).toBe(1_000_000);
+    const remaining = scrape.value(`${P}limiter_remaining`, { ...OPENAI_LIMITER, dimension: 'requestsPerMinute' })!;
     expect(remaining).toBeGreaterThanOrEqual(600 - 7);
     expect(remaining).toBeLessThanOrEqual(600);
-    expect(scrape.value(`${P}limiter_paused_seconds`, { service: 'openai' })).toBe(0);
+    expect(scrape.value(`${P}limiter_paused_seconds`, OPENAI_LIMITER)).toBe(0);
   });
 
   it('health: degraded overall, openai unavailable, no shared store, quota fine', () => {

@@ -150,28 +150,28 @@ describe('Limits from headers when none are configured, per provider and per mod
     };
   }
 
-  it("UnifiedLLMClient told nothing: after one call to each model, each model's limiter holds its own model's limits (one limiter for the key took whichever answered last)", async () => {
+  /** The mock, and `make`'s subject after one call to each model: the first responses. */
+  async function afterFirstResponses(make: (server: MockServer, clock: ManualClock) => Subject) {
     const { mock: server, clock } = await start();
-    const subject = unifiedClient(server, clock);
+    const subject = make(server, clock);
     await subject.call(SMALL);
     await subject.call(LARGE);
+    return { server, clock, subject };
+  }
+
+  it("UnifiedLLMClient told nothing: after one call to each model, each model's limiter holds its own model's limits (one limiter for the key took whichever answered last)", async () => {
+    const { server, subject } = await afterFirstResponses(unifiedClient);
     expectLearnedPerModel(subject);
     expect(server.ledger(KEY)).toMatchObject({ admitted: 2, rejectedTotal: 0 });
   });
 
   it('UnifiedLLMClient told nothing: each model converges to its own header limit, 0 × 429, and the second model is not slowed by the first', async () => {
-    const { mock: server, clock } = await start();
-    const subject = unifiedClient(server, clock);
-    await subject.call(SMALL);
-    await subject.call(LARGE);
+    const { server, clock, subject } = await afterFirstResponses(unifiedClient);
     await secondModelNotSlowed(subject, server, clock, 13);
   });
 
   it('the openai SDK through resilientFetch, told nothing: the same, each model learned from its own responses', async () => {
-    const { mock: server, clock } = await start();
-    const subject = sdkThroughResilientFetch(server, clock);
-    await subject.call(SMALL);
-    await subject.call(LARGE);
+    const { server, clock, subject } = await afterFirstResponses(sdkThroughResilientFetch);
     expectLearnedPerModel(subject);
     // resilientFetch's limiters keep their default maxWaitMs (15 s): two calls past the budget wait 6 and 12 s.
     await secondModelNotSlowed(subject, server, clock, LIMITS[SMALL]!.requests - 1 + 2);

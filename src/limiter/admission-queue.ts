@@ -79,8 +79,10 @@ export class AdmissionQueue implements QueueOwner {
     }
     const queuedSince = options.queuedSince !== undefined && options.queuedSince < now ? options.queuedSince : undefined;
     return new Promise<Lease>((resolve, reject) => {
-      const args = [queueIndex, costs[1]!, costs[2]!, costs[3]!, slot, now, maxWaitMs, queuedSince, requestId, resolve, reject] as const;
-      const request = signal ? new AbortableRequest(this, signal, ...args) : new QueuedRequest(...args);
+      // Written out twice: a spread argument list would allocate an array per queued request.
+      const request = signal
+        ? new AbortableRequest(this, signal, queueIndex, costs[1]!, costs[2]!, costs[3]!, slot, now, maxWaitMs, queuedSince, requestId, resolve, reject)
+        : new QueuedRequest(queueIndex, costs[1]!, costs[2]!, costs[3]!, slot, now, maxWaitMs, queuedSince, requestId, resolve, reject);
       // Through a shared store, its deadline counts once a batch has asked for it (maxWaitMs 0: ask once).
       if (!this.admission.shared) request.flags = ASKED;
       this.requests.push(request);

@@ -17,42 +17,25 @@
  */
 import type { Clock } from '../core/clock.js';
 import { ConfigError, messageOf, StoreError } from '../core/errors.js';
-import { integerAtLeast, noUnknownKeys, nonNegativeNumber, oneOf, positiveNumber } from '../core/validate.js';
+import { noUnknownKeys, nonNegativeNumber } from '../core/validate.js';
 import type { LimiterSpec } from './limiter-store.js';
 import { MemorySharedBackend, type StoreLink } from './memory-shared-backend.js';
 import { callerSpec, MemoryLimiterKeys } from './memory-shared-keys.js';
-import type { SharedLimiterStore, SharedStorePolicy, StoreFailMode } from './shared-store.js';
+import type { SharedLimiterStore, SharedStorePolicy } from './shared-store.js';
+import { SHARED_STORE_POLICY_DEFAULTS, SHARED_STORE_POLICY_KEYS, sharedStorePolicy, type SharedStorePolicyOptions } from './shared-store-policy.js';
 
-export interface MemorySharedStoreOptions {
+/** The clock and latency, and the policy options every shared store takes (failMode, localShare, ...: as for redisStore). */
+export interface MemorySharedStoreOptions extends SharedStorePolicyOptions {
   /** The store's clock (what Redis TIME would answer). Share the limiters' ManualClock to run deterministically. */
   readonly clock: Clock;
   /** Round trip of every call, in ms: the call runs in the store halfway through it. Default 0: it answers on a microtask. */
   readonly latencyMs?: number;
-  /** While the store fails: 'local' (default), 'open' or 'closed', as for redisStore. */
-  readonly failMode?: StoreFailMode;
-  /** This process's share of the limits in local mode, in (0, 1]. Default: 1 / the live processes. */
-  readonly localShare?: number;
-  /** While the store is down, how often a limiter tries it again, in ms. Default 1000. */
-  readonly probeIntervalMs?: number;
-  /** Lease TTL in the store, in ms. Default 15 000. */
-  readonly leaseTtlMs?: number;
-  /** Most queued requests sent in one admission call. Default 64. */
-  readonly maxBatch?: number;
-  /** How often a request held by concurrency asks again, in ms. Default 25. */
-  readonly concurrencyPollMs?: number;
 }
 
-/** The defaults: redisStore's, so that a test on this store exercises what production runs. */
-export const MEMORY_SHARED_STORE_DEFAULTS = {
-  latencyMs: 0,
-  failMode: 'local',
-  probeIntervalMs: 1000,
-  leaseTtlMs: 15_000,
-  maxBatch: 64,
-  concurrencyPollMs: 25,
-} as const;
+/** The defaults: the shared stores' policy (redisStore's too), so that a test on this store exercises what production runs. */
+export const MEMORY_SHARED_STORE_DEFAULTS = { latencyMs: 0, ...SHARED_STORE_POLICY_DEFAULTS } as const;
 
-const KNOWN = ['clock', 'latencyMs', 'failMode', 'localShare', 'probeIntervalMs', 'leaseTtlMs', 'maxBatch', 'concurrencyPollMs'];
+const KNOWN = ['clock', 'latencyMs', ...SHARED_STORE_POLICY_KEYS];
 const PATH = 'memorySharedStore';
 
 /**
@@ -84,16 +67,7 @@ export class MemorySharedStore implements SharedLimiterStore {
     if (!clock || typeof clock.now !== 'function' || typeof clock.setTimer !== 'function') throw new ConfigError(`${PATH}.clock`, clock, 'a Clock (systemClock, or a ManualClock shared with the limiters)');
     this.clock = clock;
     this.latencyMs = nonNegativeNumber(`${PATH}.latencyMs`, options.latencyMs ?? MEMORY_SHARED_STORE_DEFAULTS.latencyMs);
-    const localShare = options.localShare === undefined ? undefined : positiveNumber(`${PATH}.localShare`, options.localShare);
-    if (localShare !== undefined && localShare > 1) throw new ConfigError(`${PATH}.localShare`, localShare, 'a share in (0, 1]');
-    this.policy = {
-      failMode: oneOf(`${PATH}.failMode`, options.failMode ?? MEMORY_SHARED_STORE_DEFAULTS.failMode, ['local', 'open', 'closed'] as const),
-      localShare,
-      probeIntervalMs: positiveNumber(`${PATH}.probeIntervalMs`, options.probeIntervalMs ?? MEMORY_SHARED_STORE_DEFAULTS.probeIntervalMs),
-      leaseTtlMs: positiveNumber(`${PATH}.leaseTtlMs`, options.leaseTtlMs ?? MEMORY_SHARED_STORE_DEFAULTS.leaseTtlMs),
-      maxBatch: integerAtLeast(`${PATH}.maxBatch`, options.maxBatch ?? MEMORY_SHARED_STORE_DEFAULTS.maxBatch, 1),
-      concurrencyPollMs: positiveNumber(`${PATH}.concurrencyPollMs`, options.concurrencyPollMs ?? MEMORY_SHARED_STORE_DEFAULTS.concurrencyPollMs),
-    };
+    this.policy = sharedStorePolicy(PATH, options);
     this.link = {
       clock,
       call: (op, operation) => this.call(op, operation),

@@ -7,6 +7,7 @@
  * signal's fields only on a request that has one (AbortableRequest, its own abort listener).
  */
 import type { Lease } from './lease.js';
+import { writeCosts } from './request-costs.js';
 import { PriorityWaitQueue, type QueueEntry } from './wait-queue.js';
 
 const ONCE = { once: true };
@@ -53,15 +54,9 @@ export class QueuedRequest implements QueueEntry<QueuedRequest> {
     return this.queuedSince ?? this.startedAt;
   }
 
-  /** Writes its costs into `costs`, indexed as RATE_DIMENSIONS (as RateLimiter.fillCosts does), and returns it. */
+  /** Writes its costs into `costs`, indexed as RATE_DIMENSIONS, and returns it. */
   costsInto(costs: Float64Array): Float64Array {
-    costs[0] = 1;
-    costs[1] = this.tokens;
-    costs[2] = this.inputTokens;
-    costs[3] = this.outputTokens;
-    costs[4] = 1;
-    costs[5] = this.tokens;
-    return costs;
+    return writeCosts(costs, this.tokens, this.inputTokens, this.outputTokens);
   }
 
   /** Out of the queue (admitted or refused): stops listening to its signal, if it has one. */

@@ -10,12 +10,18 @@ export function fillCosts(costs: Float64Array, options: AcquireOptions): ConfigE
   if (!(tokens >= 0 && tokens < Infinity)) return new ConfigError('tokens', options.tokens, 'a finite number of tokens >= 0');
   if (!(input >= 0 && input < Infinity)) return new ConfigError('inputTokens', options.inputTokens, 'a finite number of tokens >= 0');
   if (!(output >= 0 && output < Infinity)) return new ConfigError('outputTokens', options.outputTokens, 'a finite number of tokens >= 0');
-  // Indexed as RATE_DIMENSIONS (see dimensionCost); written out, as this runs on every admission.
+  writeCosts(costs, tokens, input, output);
+  return undefined;
+}
+
+/** Writes a request's costs into `costs`, indexed like RATE_DIMENSIONS (see dimensionCost); returns it. */
+export function writeCosts(costs: Float64Array, tokens: number, input: number, output: number): Float64Array {
+  // Written out, as this runs on every admission.
   costs[0] = 1;
   costs[1] = tokens;
   costs[2] = input;
   costs[3] = output;
   costs[4] = 1;
   costs[5] = tokens;
-  return undefined;
+  return costs;
 }

@@ -55,6 +55,8 @@ export class SharedAdmission implements Admission {
   liveProcesses = 1;
   /** The store has answered an admission since this process started. */
   answered = false;
+  /** The store is in use (while it is down, leases are only kept, not renewed). */
+  active = true;
 
   constructor(
     private readonly context: SharedAdmissionContext,
@@ -230,9 +232,6 @@ export class SharedAdmission implements Admission {
     if (this.maintenance !== undefined) this.context.clock.clearTimer(this.maintenance);
     this.maintenance = undefined;
   }
-
-  /** `active`: the store is in use (while it is down, leases are only kept, not renewed). */
-  active = true;
 
   private renewLeases(): void {
     const now = this.context.clock.now();

@@ -58,16 +58,7 @@ export abstract class PriorityWaitQueue<W extends QueueEntry<W>> {
     const q = waiter.queue;
     let after = this.tails[q];
     while (after && after.enqueuedAt > waiter.enqueuedAt) after = after.prev;
-    waiter.prev = after;
-    waiter.next = after ? after.next : this.heads[q];
-    if (after) after.next = waiter;
-    else this.heads[q] = waiter;
-    if (waiter.next) waiter.next.prev = waiter;
-    else this.tails[q] = waiter;
-    this.counts[q]!++;
-    this.size++;
-    this.addCosts(this.queuedCosts[q]!, waiter, 1);
-    this.heapPush(waiter);
+    this.insertBefore(waiter, after ? after.next : this.heads[q]);
   }
 
   /**
@@ -75,9 +66,14 @@ export abstract class PriorityWaitQueue<W extends QueueEntry<W>> {
    * every waiter of its priority that arrived after it. Put a batch back from its last to its first.
    */
   unshift(waiter: W): void {
-    const q = waiter.queue;
-    let before = this.heads[q];
+    let before = this.heads[waiter.queue];
     while (before && before.enqueuedAt < waiter.enqueuedAt) before = before.next;
+    this.insertBefore(waiter, before);
+  }
+
+  /** Links `waiter` into its priority's line before `before` (undefined: at the tail) and counts it. */
+  private insertBefore(waiter: W, before: W | undefined): void {
+    const q = waiter.queue;
     waiter.next = before;
     waiter.prev = before ? before.prev : this.tails[q];
     if (waiter.prev) waiter.prev.next = waiter;

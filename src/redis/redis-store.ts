@@ -11,9 +11,10 @@
  * ```
  */
 import { ConfigError } from '../core/errors.js';
-import { integerAtLeast, noUnknownKeys, oneOf, positiveNumber } from '../core/validate.js';
+import { noUnknownKeys, positiveNumber } from '../core/validate.js';
 import type { LimiterSpec } from '../limiter/limiter-store.js';
-import type { SharedLimiterBackend, SharedLimiterStore, SharedStorePolicy, StoreFailMode } from '../limiter/shared-store.js';
+import type { SharedLimiterBackend, SharedLimiterStore, StoreFailMode } from '../limiter/shared-store.js';
+import { SHARED_STORE_POLICY_DEFAULTS, SHARED_STORE_POLICY_KEYS, sharedStorePolicy } from '../limiter/shared-store-policy.js';
 import type { RedisScriptClient } from './client.js';
 import { DEFAULT_PREFIX } from './keys.js';
 import { RedisLimiterBackend } from './redis-limiter-backend.js';
@@ -45,17 +46,9 @@ export interface RedisStoreOptions {
   checkConfig?: boolean;
 }
 
-export const REDIS_STORE_DEFAULTS = {
-  prefix: DEFAULT_PREFIX,
-  timeoutMs: DEFAULT_STORE_TIMEOUT_MS,
-  failMode: 'local',
-  probeIntervalMs: 1000,
-  leaseTtlMs: 15_000,
-  maxBatch: 64,
-  concurrencyPollMs: 25,
-} as const;
+export const REDIS_STORE_DEFAULTS = { prefix: DEFAULT_PREFIX, timeoutMs: DEFAULT_STORE_TIMEOUT_MS, ...SHARED_STORE_POLICY_DEFAULTS } as const;
 
-const KNOWN = ['prefix', 'timeoutMs', 'failMode', 'localShare', 'probeIntervalMs', 'leaseTtlMs', 'maxBatch', 'concurrencyPollMs', 'checkConfig'];
+const KNOWN = ['prefix', 'timeoutMs', 'checkConfig', ...SHARED_STORE_POLICY_KEYS];
 
 /** A Redis-backed limiter store; see {@link RedisStoreOptions}. */
 export interface RedisStore extends SharedLimiterStore {
@@ -75,16 +68,7 @@ export function redisStore(client: RedisScriptClient, options: RedisStoreOptions
   const prefix = options.prefix ?? REDIS_STORE_DEFAULTS.prefix;
   if (typeof prefix !== 'string' || prefix.length === 0 || /[{}]/.test(prefix)) throw new ConfigError('redis.prefix', prefix, 'a non-empty prefix without { or }');
   const timeoutMs = positiveNumber('redis.timeoutMs', options.timeoutMs ?? REDIS_STORE_DEFAULTS.timeoutMs);
-  const localShare = options.localShare === undefined ? undefined : positiveNumber('redis.localShare', options.localShare);
-  if (localShare !== undefined && localShare > 1) throw new ConfigError('redis.localShare', localShare, 'a share in (0, 1]');
-  const policy: SharedStorePolicy = {
-    failMode: oneOf('redis.failMode', options.failMode ?? REDIS_STORE_DEFAULTS.failMode, ['local', 'open', 'closed'] as const),
-    localShare,
-    probeIntervalMs: positiveNumber('redis.probeIntervalMs', options.probeIntervalMs ?? REDIS_STORE_DEFAULTS.probeIntervalMs),
-    leaseTtlMs: positiveNumber('redis.leaseTtlMs', options.leaseTtlMs ?? REDIS_STORE_DEFAULTS.leaseTtlMs),
-    maxBatch: integerAtLeast('redis.maxBatch', options.maxBatch ?? REDIS_STORE_DEFAULTS.maxBatch, 1),
-    concurrencyPollMs: positiveNumber('redis.concurrencyPollMs', options.concurrencyPollMs ?? REDIS_STORE_DEFAULTS.concurrencyPollMs),
-  };
+  const policy = sharedStorePolicy('redis', options);
   if (policy.leaseTtlMs < 3 * timeoutMs) throw new ConfigError('redis.leaseTtlMs', policy.leaseTtlMs, `at least 3 × timeoutMs (${3 * timeoutMs} ms), so that a renewal lands before the lease expires`);
   const checkConfig = options.checkConfig ?? true;
   const breakerStates = redisBreakerStates(client, { prefix, timeoutMs });

@@ -49,7 +49,16 @@ function errorName(error: unknown): string {
 export function recordFailure(result: Pick<LoadResult, 'failures' | 'firstErrors'>, error: unknown): void {
   const name = errorName(error);
   result.failures[name] = (result.failures[name] ?? 0) + 1;
-  if (result.firstErrors.length < MAX_ERROR_SAMPLES) result.firstErrors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
+  if (result.firstErrors.length < MAX_ERROR_SAMPLES) result.firstErrors.push(describeChain(error).slice(0, 600));
+}
+
+/** `Name: message`, then each cause's (an SDK's connection error wraps what our fetch threw). */
+function describeChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(`${errorName(e)}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parts.join(' <- ');
 }
 
 /** A run's result so far, and the signal its calls share. */

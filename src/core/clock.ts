@@ -36,6 +36,9 @@ interface ManualTimer {
   readonly callback: () => void;
 }
 
+/** Timers one instant may fire before {@link ManualClock} calls it a runaway loop. */
+const RUNAWAY_TIMERS = 100_000;
+
 /**
  * A clock that only moves when told to. Timers fire in due order, each at its own time, when the
  * clock is advanced past them.
@@ -51,6 +54,9 @@ export class ManualClock implements Clock {
   private readonly wallOrigin: number;
   private timers: ManualTimer[] = [];
   private nextId = 1;
+  /** Timers fired since time last moved: a runaway loop of zero-delay timers would never end. */
+  private firedAtThisInstant = 0;
+  private fired = 0;
 
   constructor(options: { startMs?: number; wallTimeMs?: number } = {}) {
     this.current = options.startMs ?? 0;
@@ -84,6 +90,11 @@ export class ManualClock implements Clock {
     return this.timers.length;
   }
 
+  /** Timers fired so far: a bound for loops that run until none is pending. */
+  get firedTimers(): number {
+    return this.fired;
+  }
+
   /** Due time of the next timer, or undefined. */
   get nextTimerAt(): number | undefined {
     return this.timers[0]?.dueAt;
@@ -113,7 +124,14 @@ export class ManualClock implements Clock {
     const next = this.timers[0];
     if (!next || next.dueAt > target) return false;
     this.timers.shift();
-    if (next.dueAt > this.current) this.current = next.dueAt;
+    this.fired++;
+    if (next.dueAt > this.current) {
+      this.current = next.dueAt;
+      this.firedAtThisInstant = 0;
+    } else if (++this.firedAtThisInstant > RUNAWAY_TIMERS) {
+      // Real time would move on; a manual clock never does, so the loop would hang the test.
+      throw new Error(`ManualClock: more than ${RUNAWAY_TIMERS} timers fired at ${this.current} ms without time moving (a timer loop re-arming itself at zero delay)`);
+    }
     next.callback();
     return true;
   }

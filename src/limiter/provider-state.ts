@@ -147,6 +147,9 @@ export class ProviderFollower {
       const burst = Math.max(isRequests ? 1 : 0, (headerLimit * this.options.learnedBurstSeconds * 1000) / DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!]);
       this.buckets.setLimit(index, headerLimit, burst, now);
       table.set(index, headerLimit, burst, 'provider');
+      // The new bucket has no accounting of ours: what it holds is the provider's figure (the
+      // remaining one follows), so a refund of a request admitted before would count twice.
+      this.syncedAt[index] = now;
       return true;
     }
     // A configured limit is a ceiling; initial and learned ones follow the provider either way.

@@ -38,6 +38,19 @@ describe('limits from the provider', () => {
     expect(admitted).toBe(9);
   });
 
+  it('the request that taught a limit gets no refund on top of its figure, also when the figure is a full bucket (the at-response property refusal, seed 543845755)', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock });
+    const lease = limiter.tryAcquire({ tokens: 87, inputTokens: 86, outputTokens: 1 })!;
+    clock.advance(3_000); // a long call: the provider's bucket is full again when the figure is taken
+    limiter.applyProviderState({ limitTokens: 6_000, remainingTokens: 6_000 }, lease);
+    const next = limiter.tryAcquire({ tokens: 1_000 })!;
+    // The provider counted 69 tokens for it: the figure holds that already, so no 18 come back.
+    lease.release({ tokens: 69, inputTokens: 68, outputTokens: 1 });
+    expect(limiter.stats().remaining.tokensPerMinute).toBe(5_000);
+    next.release();
+  });
+
   it('a configured limit is a ceiling: the headers lower it and raise it back, never above', () => {
     const limiter = new RateLimiter({ clock: new ManualClock(), tokensPerMinute: 40_000 });
     limiter.applyProviderState({ limitTokens: 30_000 });

@@ -2,7 +2,8 @@
  * A fleet of processes sharing one budget through Redis (real processes, real Redis, real time):
  * four workers push as hard as they can; every admission Redis grants is replayed, in Redis time,
  * through an exact token bucket of the configured limits. No over-admission at all, and at least
- * 97 % of what the limits allow; against the mock provider, zero 429s and zero violations.
+ * 97 % of what the limits allow. Against the mock provider: zero 429s, zero violations, at least
+ * 97 % of the provider's token allowance.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -17,6 +18,13 @@ const RPM = 600;
 const TPM = 40_000;
 const DURATION_MS = 20_000;
 const WORKERS = 4;
+/**
+ * The fleet against the mock provider. Issue 11 asks for 8 processes × 16 callers
+ * (`FLEET_PROCESSES=8 FLEET_CALLERS=16`): on a 2-core machine their start lags admissions by more
+ * than the client's provider delay (100 ms) and the first burst draws 429s (see the issue's note).
+ */
+const MOCK_WORKERS = Number(process.env.FLEET_PROCESSES ?? 4);
+const MOCK_CALLERS = Number(process.env.FLEET_CALLERS ?? 8);
 const PORT = Number(process.env.REDIS_PORT ?? 6379);
 
 const client = newClient();
@@ -40,7 +48,7 @@ function record(name: string, figures: Record<string, number>): void {
   writeFileSync(`artifacts/fleet-${name}.json`, `${JSON.stringify(figures, null, 2)}\n`);
 }
 
-describe.skipIf(!redisUp)('a fleet of four processes shares one budget through Redis', () => {
+describe.skipIf(!redisUp)('a fleet of processes shares one budget through Redis', () => {
   it('600 RPM / 40 000 TPM for 20 s: no over-admission in any window, at least 97 % of the allowance', async () => {
     const prefix = freshPrefix();
     const results = await runWorkers(
@@ -64,27 +72,32 @@ describe.skipIf(!redisUp)('a fleet of four processes shares one budget through R
     expect(used).toBeGreaterThanOrEqual(0.97);
   }, 60_000);
 
-  it('the same fleet against the mock provider: zero 429s and zero violations in its ledger', async () => {
+  it(`${MOCK_WORKERS} processes × ${MOCK_CALLERS} callers against the mock provider: zero 429s, zero violations in its ledger, at least 97 % of its token allowance`, async () => {
     const prefix = freshPrefix();
     mock = await startMockServer({ seed: 5, keys: { 'sk-fleet': { provider: 'openai', limits: { requestsPerMinute: RPM, tokensPerMinute: TPM }, outputTokens: { min: 20, max: 100 } } } });
     const results = await runWorkers(
-      Array.from({ length: WORKERS }, (_, i) => ({ mode: 'mock', prefix, redisPort: PORT, requestsPerMinute: RPM, tokensPerMinute: TPM, durationMs: DURATION_MS, callers: 8, seed: i + 1, mockUrl: mock!.url })),
-      DURATION_MS + 30_000,
+      Array.from({ length: MOCK_WORKERS }, (_, i) => ({ mode: 'mock', prefix, redisPort: PORT, requestsPerMinute: RPM, tokensPerMinute: TPM, durationMs: DURATION_MS, callers: MOCK_CALLERS, seed: i + 1, mockUrl: mock!.url })),
+      DURATION_MS + 60_000,
     );
     const ledger = mock.ledger('sk-fleet');
     const succeeded = results.reduce((sum, r) => sum + (r.succeeded ?? 0), 0);
     const cutAtEnd = results.reduce((sum, r) => sum + (r.cutAtEnd ?? 0), 0);
-    record('mock', { succeeded, rejected: ledger.rejectedTotal, violations: ledger.violations, tokensCharged: ledger.charged.tokens });
-    expect(results.map((r) => ({ failed: r.failed, storeErrors: r.storeErrors, errors: r.errors }))).toEqual(Array.from({ length: WORKERS }, () => ({ failed: 0, storeErrors: 0, errors: [] })));
+    // What the provider allowed while the fleet ran: its bucket plus the refill from the first
+    // second with an admission to the end of the last (whole seconds: an upper bound, so the share is a lower one).
+    const busy = ledger.timeline.filter((second) => second.admitted > 0);
+    const spanSeconds = busy.at(-1)!.second - busy[0]!.second + 1;
+    const allowance = TPM + (TPM / 60) * spanSeconds;
+    const share = ledger.charged.tokens / allowance;
+    record('mock', { processes: MOCK_WORKERS, callers: MOCK_CALLERS, succeeded, rejected: ledger.rejectedTotal, violations: ledger.violations, tokensCharged: ledger.charged.tokens, allowance: Math.round(allowance), share: +share.toFixed(4) });
+    expect(results.map((r) => ({ failed: r.failed, storeErrors: r.storeErrors, errors: r.errors }))).toEqual(Array.from({ length: MOCK_WORKERS }, () => ({ failed: 0, storeErrors: 0, errors: [] })));
     expect(ledger.rejectedTotal).toBe(0);
     expect(ledger.violations).toBe(0);
-    // The fleet kept the provider busy: its token bucket (40 000 + 20 s of refill) mostly spent.
-    expect(ledger.charged.tokens).toBeGreaterThan((TPM + (TPM / 60) * (DURATION_MS / 1000)) * 0.9);
+    expect(share).toBeGreaterThanOrEqual(0.97);
     // Every success the provider counted reached a caller, except calls the run's end cut while
     // the answer was on its way (the provider counted them; the caller stopped listening).
     expect(ledger.succeeded).toBeGreaterThanOrEqual(succeeded);
     expect(ledger.succeeded - succeeded).toBeLessThanOrEqual(cutAtEnd);
-  }, 60_000);
+  }, 90_000);
 
   it('a worker killed (SIGKILL) while holding leases frees them when their TTL expires', async () => {
     const prefix = freshPrefix();

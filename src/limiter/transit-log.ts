@@ -14,6 +14,8 @@ export class TransitLog {
   private capacity = INITIAL_CAPACITY;
   private next = 0;
   private size = 0;
+  /** An entry was overwritten: the log no longer reaches back to the start (a grow does not undo that). */
+  private wrapped = false;
 
   /**
    * `fromZero`: the cumulative charges started at 0 with the log (this process's own), so a log
@@ -30,8 +32,13 @@ export class TransitLog {
 
   /** Records the cumulative charges right after an admission at `now`. */
   record(now: number, chargedOf: (dimension: number) => number): void {
-    // The entry about to be overwritten is still within the horizon: grow rather than forget it.
-    if (this.size === this.capacity && this.capacity < MAX_CAPACITY && this.times[this.next]! > now - this.horizonMs) this.grow();
+    if (this.size === this.capacity) {
+      // The oldest entry may go only when the one after it is old enough to answer for the horizon
+      // (a reading at now - horizon needs the last entry at or before it): grow rather than forget it.
+      const secondOldest = this.times[(this.next + 1) % this.capacity]!;
+      if (this.capacity < MAX_CAPACITY && secondOldest > now - this.horizonMs) this.grow();
+      else this.wrapped = true;
+    }
     const slot = this.next;
     this.times[slot] = now;
     for (let d = 0; d < DIMENSIONS_TRACKED; d++) this.charged[slot * DIMENSIONS_TRACKED + d] = chargedOf(d);
@@ -48,8 +55,9 @@ export class TransitLog {
       const slot = (this.next - i + this.capacity) % this.capacity;
       if (this.times[slot]! <= since) return chargedNow - this.charged[slot * DIMENSIONS_TRACKED + dimension]!;
     }
-    // Every admission logged is recent. A log that never wrapped holds them all since the start.
-    return this.size < this.capacity && this.fromZero ? chargedNow : NaN;
+    // Every admission logged is recent. A log that never dropped an entry holds them all since the
+    // start (not merely one with room left: after a grow it has room, and has lost the oldest).
+    return !this.wrapped && this.fromZero ? chargedNow : NaN;
   }
 
   private grow(): void {

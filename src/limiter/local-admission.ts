@@ -41,6 +41,7 @@ export class LocalAdmission implements Admission {
   private readonly chargedOf = (dimension: number): number => this.backend.charged(dimension);
   /** Headers with figures have been seen: leases carry what the provider's figures may lack. */
   private followsHeaders = false;
+  private awaitingFigures = false;
 
   constructor(
     readonly backend: LimiterBackend,
@@ -83,9 +84,18 @@ export class LocalAdmission implements Admission {
     return reply;
   }
 
+  /**
+   * The provider's figures are coming (a careful start): the requests admitted before the first
+   * one keep where the charges stood, so that it is read against those admitted after it (the
+   * first figure of four careful requests lacked the other three: two 429s on limits told 50 % high).
+   */
+  expectFigures(): void {
+    this.awaitingFigures = true;
+  }
+
   admitted(lease: Lease, _grant: Grant, _reply: AdmitReply, now: number): void {
     this.transit?.record(now, this.chargedOf);
-    if (!this.followsHeaders) return;
+    if (!this.followsHeaders && !this.awaitingFigures) return;
     lease.transitBase = this.transitBase(lease, now);
     this.follower.chargeLearner?.recordAdmission(lease);
   }

@@ -124,7 +124,7 @@ export class ProviderFollower {
       const learned = !this.table.has(index);
       if (valid(family.limit, Number.MIN_VALUE) && index === family.index) changed = this.followLimit(index, family.limit, now) || changed;
       if (index === family.index) changed = this.followBurst(index, family, now) || changed;
-      this.followRemaining(index, family, now, lease, learned ? 0 : SLACK_UNITS);
+      this.followRemaining(index, family, now, lease, learned);
       if (index === 1 && lease && this.chargeLearner && valid(family.remaining, 0) && valid(family.limit, Number.MIN_VALUE)) {
         // The provider's own rate and bucket: ours may be told wrong.
         this.chargeLearner.observe(lease, family.remaining, family.limit / DIMENSION_PERIOD_MS.tokensPerMinute, Math.min(family.limit, this.table.burst[1]!), now);
@@ -184,8 +184,9 @@ export class ProviderFollower {
     return true;
   }
 
-  private followRemaining(index: number, family: Family, now: number, lease: Lease | undefined, slack: number): void {
+  private followRemaining(index: number, family: Family, now: number, lease: Lease | undefined, learned: boolean): void {
     const level = this.buckets.level(index, now);
+    const slack = learned ? 0 : SLACK_UNITS;
     if (!valid(family.remaining, 0)) {
       if (!valid(family.resetMs, 0)) return;
       // Time until the provider's bucket is full again: it lacks that much refill.
@@ -213,7 +214,8 @@ export class ProviderFollower {
     const high = Number.isNaN(asAdmitted) ? asFresh : Math.max(asFresh, asAdmitted);
     const low = Math.min(asFresh, asAdmitted);
     const lowest = Number.isNaN(low) ? high : low;
-    const target = level > high + slack ? lowest : level < low - slack ? low : NaN;
+    // A bucket learned just now has no accounting of ours to stand: it starts at the lower reading.
+    const target = learned || level > high + slack ? lowest : level < low - slack ? low : NaN;
     if (Number.isNaN(target)) return;
     this.buckets.setLevel(index, target, now);
     this.syncedAt[index] = now;

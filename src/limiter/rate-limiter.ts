@@ -91,6 +91,7 @@ export class RateLimiter implements LeaseOwner {
       RATE_DIMENSIONS.length,
     );
     this.cap = new ConcurrencyCap(this.admission, maxConcurrent, resolved.initialConcurrency, options.adaptiveConcurrency, this.clock, this.name);
+    if (resolved.initialConcurrency !== Infinity) this.local?.expectFigures();
   }
 
   /** Waits, rejections and provider pauses, as typed events. */
@@ -225,6 +226,7 @@ export class RateLimiter implements LeaseOwner {
    */
   startCarefully(concurrency: number): void {
     this.cap.startCarefully(concurrency);
+    this.local?.expectFigures();
   }
 
   /** Ends a pause set by a provider's retry-after (`resetRateLimiter`, `resetCircuitBreaker`). */

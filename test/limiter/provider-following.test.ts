@@ -171,6 +171,21 @@ describe('the careful start', () => {
     expect(limiter.stats().concurrentRequests).toBe(0);
   });
 
+  it('the first figure is read against the careful requests admitted after its own (it was taken when the provider admitted the first: two 429s on limits told 50 % high)', async () => {
+    const clock = new ManualClock();
+    // Told 50 % high; the provider's bucket holds 6 000 tokens.
+    const limiter = new RateLimiter({ clock, tokensPerMinute: 9_000 });
+    limiter.startCarefully(4);
+    const leases = [];
+    for (let i = 0; i < 4; i++) leases.push(await limiter.acquire({ tokens: 405, inputTokens: 5, outputTokens: 400 }));
+    await clock.advanceAsync(250);
+    // The first one's figure: the provider had counted it alone.
+    limiter.applyProviderState({ limitTokens: 6_000, remainingTokens: 6_000 - 405 }, leases[0]);
+    // The other three were on their way: what remains is at most 6 000 - 4 x 405 + 250 ms of refill.
+    expect(limiter.stats().remaining.tokensPerMinute).toBeLessThanOrEqual(6_000 - 4 * 405 + 25);
+    for (const lease of leases) lease.release();
+  });
+
   it('a response without rate-limit headers ends the careful phase too (providers that send none)', () => {
     const limiter = new RateLimiter({ clock: new ManualClock(), initialConcurrency: 1, initialLimits: { requestsPerMinute: 60 } });
     const lease = limiter.tryAcquire();

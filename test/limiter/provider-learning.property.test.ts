@@ -134,8 +134,8 @@ describe('learning from the provider never runs ahead of it', () => {
           limiter.close();
         },
       ),
-      // PROPERTY_RUNS (and PROPERTY_TIMEOUT, ms) for a deeper search than CI's.
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 150) },
+      // PROPERTY_RUNS (and PROPERTY_TIMEOUT, ms) for a deeper search than CI's; PROPERTY_SEED replays a reported seed.
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 150), ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
     );
 
   it('figures taken when the provider admits the request (OpenAI, the mock): whatever it charges, told its limit or not, zero refusals', async () => {

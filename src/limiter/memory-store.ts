@@ -1,5 +1,5 @@
 /**
- * The default store: state in this process. Buckets are GCRA TATs in a Float64Array; concurrency
+ * The default store: state in this process. Buckets are GCRA TATs in one Float64Array; concurrency
  * slots are pooled records in expiry order (every lease of a limiter has the same timeout, so the
  * oldest is always at the head: reclaiming expired leases is O(1) each, without timers).
  */
@@ -19,11 +19,27 @@ import { CalendarDays, DAY_DIMENSIONS } from './calendar-days.js';
 /** Generations wrap here: small integers keep slot bookkeeping on V8's fast integer path. */
 const MAX_GENERATION = 2 ** 30;
 
+/** A bucket's fields in MemoryLimiterBackend.buckets, at `dimension * BUCKET_FIELDS`. */
+const BUCKET_FIELDS = 4;
+const TAT = 0;
+const INTERVAL = 1;
+const TOLERANCE = 2;
+const CHARGED = 3;
+
+/** A slot record's fields in MemoryLimiterBackend.slots, at `index * SLOT_FIELDS`. */
+const SLOT_FIELDS = 4;
+const EXPIRES_AT = 0;
+const GENERATION = 1;
+const NEXT = 2;
+const PREV = 3;
+
 export class MemoryLimiterBackend implements LimiterBackend {
-  private readonly tat = new Float64Array(RATE_DIMENSIONS.length);
-  private readonly interval = new Float64Array(RATE_DIMENSIONS.length);
-  private readonly tolerance = new Float64Array(RATE_DIMENSIONS.length);
-  private readonly chargedTotal = new Float64Array(RATE_DIMENSIONS.length);
+  /**
+   * Every dimension's bucket in one array, BUCKET_FIELDS numbers apart: its TAT, refill interval,
+   * tolerance and units charged. An admission reads and writes one small block of memory (one
+   * array per field would be four objects to fetch, a cache miss each when limiters are many).
+   */
+  private readonly buckets = new Float64Array(RATE_DIMENSIONS.length * BUCKET_FIELDS);
   private readonly periodMs = new Float64Array(RATE_DIMENSIONS.length);
   private readonly active: number[];
   private maxConcurrent: number;
@@ -32,12 +48,14 @@ export class MemoryLimiterBackend implements LimiterBackend {
   /** Per-day limits in calendar days (undefined: refilled continuously). */
   private readonly days: CalendarDays | undefined;
 
-  // Concurrency slots: a pool of records linked in acquisition (= expiry) order.
-  private readonly slotExpiresAt: number[] = [];
-  private readonly slotGeneration: number[] = [];
-  private readonly slotNext: number[] = [];
-  private readonly slotPrev: number[] = [];
-  private readonly freeSlots: number[] = [];
+  /**
+   * Concurrency slots: a pool of records, SLOT_FIELDS numbers each (expiry, generation, next,
+   * previous), held ones linked in acquisition (= expiry) order, free ones in a stack through
+   * their `next` field.
+   */
+  private readonly slots: number[] = [];
+  private slotCount = 0;
+  private freeHead = -1;
   private head = -1;
   private tail = -1;
 
@@ -50,11 +68,13 @@ export class MemoryLimiterBackend implements LimiterBackend {
 
   constructor(spec: LimiterSpec) {
     this.active = spec.dimensions.map((d) => d.index);
+    const buckets = this.buckets;
     for (const d of spec.dimensions) {
-      this.interval[d.index] = d.intervalMs;
-      this.tolerance[d.index] = d.burst * d.intervalMs;
+      const at = d.index * BUCKET_FIELDS;
+      buckets[at + INTERVAL] = d.intervalMs;
+      buckets[at + TOLERANCE] = d.burst * d.intervalMs;
+      buckets[at + TAT] = -Infinity; // starts full
       this.periodMs[d.index] = d.limit * d.intervalMs;
-      this.tat[d.index] = -Infinity; // starts full
     }
     this.maxConcurrent = spec.maxConcurrent;
     this.leaseTimeoutMs = spec.leaseTimeoutMs;
@@ -62,7 +82,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     if (spec.calendar) {
       // A new day: the per-day buckets are full again (their TATs left in the past).
       this.days = new CalendarDays(spec.calendar.reset, spec.calendar.wallOffsetMs, () => {
-        for (const d of DAY_DIMENSIONS) this.tat[d] = -Infinity;
+        for (const d of DAY_DIMENSIONS) buckets[d * BUCKET_FIELDS + TAT] = -Infinity;
       });
     }
   }
@@ -76,17 +96,20 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private waitMs(d: number, cost: number, now: number): number {
     // The moment first: a new day changes the TAT it reads.
     const at = this.at(d, now);
-    const wait = gcraWaitMs(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, cost, at, this.leadMs);
+    const b = this.buckets;
+    const i = d * BUCKET_FIELDS;
+    const wait = gcraWaitMs(b[i + TAT]!, b[i + INTERVAL]!, b[i + TOLERANCE]!, cost, at, this.leadMs);
     return wait > 0 && this.days !== undefined && d >= 4 ? this.days.untilResetMs(now) : wait;
   }
 
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number {
+    const active = this.active;
     if (!force) {
       if (now < this.pausedUntil) return this.refuse(PAUSE_INDEX, this.pausedUntil - now);
       let worstWait = 0;
       let worstDimension = -1;
-      for (let i = 0; i < this.active.length; i++) {
-        const d = this.active[i]!;
+      for (let i = 0; i < active.length; i++) {
+        const d = active[i]!;
         const wait = this.waitMs(d, costs[d]!, now);
         if (wait > worstWait) {
           worstWait = wait;
@@ -99,12 +122,14 @@ export class MemoryLimiterBackend implements LimiterBackend {
         if (this.inFlight >= this.maxConcurrent) return this.refuse(CONCURRENCY_INDEX, 0);
       }
     }
-    for (let i = 0; i < this.active.length; i++) {
-      const d = this.active[i]!;
+    const b = this.buckets;
+    for (let i = 0; i < active.length; i++) {
+      const d = active[i]!;
       const cost = costs[d]!;
       const at = this.at(d, now);
-      this.tat[d] = gcraAdmit(this.tat[d]!, this.interval[d]!, this.tolerance[d]!, cost, at, this.leadMs);
-      this.chargedTotal[d] = this.chargedTotal[d]! + cost;
+      const k = d * BUCKET_FIELDS;
+      b[k + TAT] = gcraAdmit(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, cost, at, this.leadMs);
+      b[k + CHARGED] = b[k + CHARGED]! + cost;
     }
     return slot ? this.takeSlot(now) : NO_SLOT;
   }
@@ -126,30 +151,36 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   adjust(deltas: Float64Array, now: number): void {
+    const b = this.buckets;
     for (let i = 0; i < this.active.length; i++) {
       const d = this.active[i]!;
       const delta = deltas[d]!;
       if (delta === 0) continue;
-      // Not in chargedTotal: a reconciliation is not an admission on its way to the provider.
+      // Not in CHARGED: a reconciliation is not an admission on its way to the provider.
       const at = this.at(d, now);
-      this.tat[d] = gcraCharge(this.tat[d]!, this.interval[d]!, delta, at);
+      const k = d * BUCKET_FIELDS;
+      b[k + TAT] = gcraCharge(b[k + TAT]!, b[k + INTERVAL]!, delta, at);
     }
   }
 
   level(dimension: number, now: number): number {
     const at = this.at(dimension, now);
-    return gcraLevel(this.tat[dimension]!, this.interval[dimension]!, this.tolerance[dimension]!, at);
+    const b = this.buckets;
+    const k = dimension * BUCKET_FIELDS;
+    return gcraLevel(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, at);
   }
 
   setLevel(dimension: number, units: number, now: number): void {
-    const capacity = this.tolerance[dimension]! / this.interval[dimension]!;
+    const b = this.buckets;
+    const k = dimension * BUCKET_FIELDS;
+    const capacity = b[k + TOLERANCE]! / b[k + INTERVAL]!;
     const level = units < capacity ? units : capacity;
     const at = this.at(dimension, now);
-    this.tat[dimension] = gcraTatForLevel(level, this.interval[dimension]!, this.tolerance[dimension]!, at);
+    b[k + TAT] = gcraTatForLevel(level, b[k + INTERVAL]!, b[k + TOLERANCE]!, at);
   }
 
   charged(dimension: number): number {
-    return this.chargedTotal[dimension]!;
+    return this.buckets[dimension * BUCKET_FIELDS + CHARGED]!;
   }
 
   setLimit(dimension: number, limit: number, burst: number, now: number): void {
@@ -159,8 +190,10 @@ export class MemoryLimiterBackend implements LimiterBackend {
       this.active.push(dimension);
       this.periodMs[dimension] = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[dimension]!];
     }
-    this.interval[dimension] = this.periodMs[dimension]! / limit;
-    this.tolerance[dimension] = burst * this.interval[dimension]!;
+    const b = this.buckets;
+    const k = dimension * BUCKET_FIELDS;
+    b[k + INTERVAL] = this.periodMs[dimension]! / limit;
+    b[k + TOLERANCE] = burst * b[k + INTERVAL]!;
     this.setLevel(dimension, level, now);
   }
 
@@ -177,54 +210,58 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   private takeSlot(now: number): number {
-    let index = this.freeSlots.pop();
-    if (index === undefined) {
-      index = this.slotExpiresAt.length;
-      this.slotExpiresAt.push(0);
-      this.slotGeneration.push(0);
-      this.slotNext.push(-1);
-      this.slotPrev.push(-1);
+    const slots = this.slots;
+    let index = this.freeHead;
+    if (index >= 0) {
+      this.freeHead = slots[index * SLOT_FIELDS + NEXT]!;
+    } else {
+      index = this.slotCount++;
+      slots.push(0, 0, -1, -1);
     }
-    this.slotExpiresAt[index] = now + this.leaseTimeoutMs;
-    this.slotNext[index] = -1;
-    this.slotPrev[index] = this.tail;
-    if (this.tail >= 0) this.slotNext[this.tail] = index;
+    const at = index * SLOT_FIELDS;
+    slots[at + EXPIRES_AT] = now + this.leaseTimeoutMs;
+    slots[at + NEXT] = -1;
+    slots[at + PREV] = this.tail;
+    if (this.tail >= 0) slots[this.tail * SLOT_FIELDS + NEXT] = index;
     else this.head = index;
     this.tail = index;
     this.inFlight++;
-    this.lastSlotGeneration = this.slotGeneration[index]!;
+    this.lastSlotGeneration = slots[at + GENERATION]!;
     return index;
   }
 
   releaseSlot(index: number, generation: number): boolean {
-    if (index < 0 || index >= this.slotGeneration.length || this.slotGeneration[index] !== generation) return false;
+    if (index < 0 || index >= this.slotCount || this.slots[index * SLOT_FIELDS + GENERATION] !== generation) return false;
     this.freeSlot(index);
     return true;
   }
 
   private freeSlot(index: number): void {
-    const prev = this.slotPrev[index]!;
-    const next = this.slotNext[index]!;
-    if (prev >= 0) this.slotNext[prev] = next;
+    const slots = this.slots;
+    const at = index * SLOT_FIELDS;
+    const prev = slots[at + PREV]!;
+    const next = slots[at + NEXT]!;
+    if (prev >= 0) slots[prev * SLOT_FIELDS + NEXT] = next;
     else this.head = next;
-    if (next >= 0) this.slotPrev[next] = prev;
+    if (next >= 0) slots[next * SLOT_FIELDS + PREV] = prev;
     else this.tail = prev;
     // A new generation makes every copy of the old id stale: releasing twice is harmless.
-    const generation = this.slotGeneration[index]! + 1;
-    this.slotGeneration[index] = generation === MAX_GENERATION ? 0 : generation;
-    this.freeSlots.push(index);
+    const generation = slots[at + GENERATION]! + 1;
+    slots[at + GENERATION] = generation === MAX_GENERATION ? 0 : generation;
+    slots[at + NEXT] = this.freeHead;
+    this.freeHead = index;
     this.inFlight--;
   }
 
   private reclaimExpired(now: number): void {
-    while (this.head >= 0 && this.slotExpiresAt[this.head]! <= now) {
+    while (this.head >= 0 && this.slots[this.head * SLOT_FIELDS + EXPIRES_AT]! <= now) {
       this.freeSlot(this.head);
       this.expiredSlots++;
     }
   }
 
   nextSlotExpiryMs(now: number): number {
-    return this.head >= 0 ? Math.max(0, this.slotExpiresAt[this.head]! - now) : Infinity;
+    return this.head >= 0 ? Math.max(0, this.slots[this.head * SLOT_FIELDS + EXPIRES_AT]! - now) : Infinity;
   }
 }
 

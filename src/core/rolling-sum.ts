@@ -1,71 +1,91 @@
 /**
- * A sum over a sliding time window, in O(1) per update and memory fixed at construction: one
- * partial sum per bucket plus a running total; buckets that fall out of the window are subtracted
- * as time moves (resilience4j's SlidingTimeWindowMetrics). No timers: time moves on each call.
+ * Two sums over one sliding time window (requests and tokens, requests and retries), in O(1) per
+ * update and memory fixed at construction: one partial sum per bucket and series plus running
+ * totals; buckets that fall out of the window are subtracted as time moves (resilience4j's
+ * SlidingTimeWindowMetrics). No timers: time moves on each call.
  *
- * The current bucket's sum is kept in the object itself and written to its slot only when time
- * moves on: an update within a bucket touches this object alone, not the bucket array (with
- * thousands of windows, one per service, the array is a cache miss of its own). The array is
- * allocated on the first bucket that ends with something in it.
+ * The current bucket's sums are kept in the object itself and written to its slots only when
+ * time moves on: an update within a bucket touches this object alone, not the bucket array (with
+ * thousands of windows, one per service, every object touched is a cache miss of its own). The
+ * array is allocated on the first bucket that ends with something in it.
  */
-export class RollingSum {
-  private buckets: Float64Array | undefined;
-  private readonly bucketCount: number;
-  private readonly bucketMs: number;
-  private total = 0;
-  /** The sum of the current bucket, not yet written to its slot. */
-  private current = 0;
-  /** When the next bucket starts: until then, an update is a comparison and two adds. */
+export class RollingSums {
+  /** Totals of the window, current bucket included. */
+  private totalA = 0;
+  private totalB = 0;
+  /** The sums of the current bucket, not yet written to its slots. */
+  private currentA = 0;
+  private currentB = 0;
+  /** When the next bucket starts: until then, an update is a comparison and adds. */
   private nextBucketAt = -Infinity;
   /** Absolute number of the current bucket (time / bucketMs). */
   private currentBucket = -Infinity;
-  /** Its index in `buckets`, kept as a small integer so the hot path does no floating-point modulo. */
+  /** Its index among the buckets, kept as a small integer so the hot path does no floating-point modulo. */
   private currentSlot = 0;
+  /** Per bucket, its sum of series A then of series B. */
+  private buckets: Float64Array | undefined;
+  private readonly bucketCount: number;
+  private readonly bucketMs: number;
 
   constructor(windowMs: number, bucketCount: number) {
     this.bucketCount = bucketCount;
     this.bucketMs = windowMs / bucketCount;
   }
 
-  add(value: number, now: number): void {
+  /** Adds `a` to the first series and `b` to the second. */
+  add(a: number, b: number, now: number): void {
     if (now >= this.nextBucketAt) this.advance(now);
-    this.current += value;
-    this.total += value;
+    this.currentA += a;
+    this.totalA += a;
+    this.currentB += b;
+    this.totalB += b;
   }
 
-  /** The sum of values added within the window ending at `now`. */
-  sum(now: number): number {
+  /** The sum of the first series within the window ending at `now`. */
+  sumA(now: number): number {
     if (now >= this.nextBucketAt) this.advance(now);
-    // Guard against floating drift after many add/subtract cycles.
-    return Math.abs(this.total) < 1e-9 ? 0 : this.total;
+    return settled(this.totalA);
+  }
+
+  /** The sum of the second series within the window ending at `now`. */
+  sumB(now: number): number {
+    if (now >= this.nextBucketAt) this.advance(now);
+    return settled(this.totalB);
   }
 
   private advance(now: number): void {
     const bucket = Math.floor(now / this.bucketMs);
     if (bucket <= this.currentBucket) return;
     const length = this.bucketCount;
-    // The current bucket's slot was zeroed when it became current: its sum is the running one.
-    if (this.current !== 0) (this.buckets ??= new Float64Array(length))[this.currentSlot] = this.current;
-    this.current = 0;
+    // The current bucket's slots were zeroed when it became current: its sums are the running ones.
+    if (this.currentA !== 0 || this.currentB !== 0) {
+      const buckets = (this.buckets ??= new Float64Array(2 * length));
+      buckets[2 * this.currentSlot] = this.currentA;
+      buckets[2 * this.currentSlot + 1] = this.currentB;
+    }
+    this.currentA = 0;
+    this.currentB = 0;
     const buckets = this.buckets;
-    if (buckets !== undefined) {
-      if (bucket - this.currentBucket >= length) {
-        buckets.fill(0);
-        this.total = 0;
-      } else {
-        for (let b = this.currentBucket + 1; b <= bucket; b++) {
-          const slot = mod(b, length);
-          this.total -= buckets[slot]!;
-          buckets[slot] = 0;
-        }
+    if (bucket - this.currentBucket >= length) {
+      buckets?.fill(0);
+      this.totalA = 0;
+      this.totalB = 0;
+    } else if (buckets !== undefined) {
+      for (let b = this.currentBucket + 1; b <= bucket; b++) {
+        const slot = 2 * mod(b, length);
+        this.totalA -= buckets[slot]!;
+        this.totalB -= buckets[slot + 1]!;
+        buckets[slot] = 0;
+        buckets[slot + 1] = 0;
       }
-    } else if (bucket - this.currentBucket >= length) {
-      this.total = 0;
     }
     this.currentBucket = bucket;
     this.currentSlot = mod(bucket, length);
     this.nextBucketAt = (bucket + 1) * this.bucketMs;
   }
 }
+
+/** Guards against floating drift after many add/subtract cycles. */
+const settled = (total: number): number => (Math.abs(total) < 1e-9 ? 0 : total);
 
 const mod = (n: number, m: number): number => ((n % m) + m) % m;

@@ -5,7 +5,7 @@
 import type { Clock } from '../core/clock.js';
 import { RateLimitExceededError, type RateLimitRejection } from '../core/errors.js';
 import { EventChannel, type ResilienceEvent } from '../core/events.js';
-import { RollingSum } from '../core/rolling-sum.js';
+import { RollingSums } from '../core/rolling-sum.js';
 import { CONCURRENCY_DIMENSION, MINUTE_MS, PAUSE_DIMENSION, QUEUE_DIMENSION, RATE_DIMENSIONS } from './dimensions.js';
 import { CONCURRENCY_INDEX, PAUSE_INDEX } from './limiter-store.js';
 
@@ -19,11 +19,30 @@ export function dimensionName(index: number): string {
   return RATE_DIMENSIONS[index] ?? CONCURRENCY_DIMENSION;
 }
 
+/** The counters of a limiter's stats. */
+export interface LimiterCounters {
+  admitted: number;
+  rejected: number;
+  waited: number;
+  totalWaitMs: number;
+  tokensAdmitted: number;
+  tokensRefunded: number;
+  tokensDebited: number;
+}
+
 export class LimiterMeter {
-  readonly counters = { admitted: 0, rejected: 0, waited: 0, totalWaitMs: 0, tokensAdmitted: 0, tokensRefunded: 0, tokensDebited: 0 };
+  // The counters are fields of the meter itself, next to its window: an admission updates two
+  // objects (with thousands of limiters, each object touched is a cache miss of its own).
+  private admissions = 0;
+  private tokensAdmitted = 0;
+  /** Requests admitted (A) and tokens charged (B) over the last minute. */
+  readonly lastMinute = new RollingSums(MINUTE_MS, 60);
+  private waited = 0;
+  private totalWaitMs = 0;
+  private rejected = 0;
+  private tokensRefunded = 0;
+  private tokensDebited = 0;
   readonly rejectedByReason: Record<RateLimitRejection, number> = { timeout: 0, queue_full: 0, never_fits: 0, paused: 0 };
-  readonly requestsWindow = new RollingSum(MINUTE_MS, 60);
-  readonly tokensWindow = new RollingSum(MINUTE_MS, 60);
   /** Waits, rejections and provider pauses, as typed events. */
   readonly events = new EventChannel<ResilienceEvent>();
 
@@ -34,27 +53,31 @@ export class LimiterMeter {
 
   /** An admission of `tokens`; `waitedMs` when it waited in the queue (undefined: it did not queue). */
   admitted(tokens: number, now: number, waitedMs: number | undefined): void {
-    const counters = this.counters;
-    counters.admitted++;
-    counters.tokensAdmitted += tokens;
-    this.requestsWindow.add(1, now);
-    this.tokensWindow.add(tokens, now);
+    this.admissions++;
+    this.tokensAdmitted += tokens;
+    this.lastMinute.add(1, tokens, now);
     if (waitedMs !== undefined) {
-      counters.waited++;
-      counters.totalWaitMs += waitedMs;
+      this.waited++;
+      this.totalWaitMs += waitedMs;
     }
+  }
+
+  /** The counters, as the stats report them. */
+  get counters(): LimiterCounters {
+    const { admissions: admitted, rejected, waited, totalWaitMs, tokensAdmitted, tokensRefunded, tokensDebited } = this;
+    return { admitted, rejected, waited, totalWaitMs, tokensAdmitted, tokensRefunded, tokensDebited };
   }
 
   /** A reconciliation of `deltaTokens` (real minus estimated; negative: a refund). */
   reconciled(deltaTokens: number, now: number): void {
-    this.tokensWindow.add(deltaTokens, now);
-    if (deltaTokens < 0) this.counters.tokensRefunded -= deltaTokens;
-    else this.counters.tokensDebited += deltaTokens;
+    this.lastMinute.add(0, deltaTokens, now);
+    if (deltaTokens < 0) this.tokensRefunded -= deltaTokens;
+    else this.tokensDebited += deltaTokens;
   }
 
   /** Counts and reports a rejection; returns the error to reject with. */
   rejection(dimension: number, retryAfterMs: number, reason: RateLimitRejection, requestId: string | undefined, detail?: string): RateLimitExceededError {
-    this.counters.rejected++;
+    this.rejected++;
     this.rejectedByReason[reason]++;
     const name = dimensionName(dimension);
     if (this.events.hasListeners) {
@@ -69,8 +92,8 @@ export class LimiterMeter {
       dimension === CONCURRENCY_INDEX || dimension === QUEUE_INDEX
         ? inFlight
         : dimension === 0 || dimension === 4
-          ? this.requestsWindow.sum(now)
-          : Math.round(this.tokensWindow.sum(now));
+          ? this.lastMinute.sumA(now)
+          : Math.round(this.lastMinute.sumB(now));
     this.events.emit({ type: 'rate_limit_wait', service: this.name, at: this.clock.wallTime(), dimension: dimensionName(dimension), used, limit, queued, requestId });
   }
 }

@@ -19,7 +19,12 @@ import { CalendarDays, DAY_DIMENSIONS } from './calendar-days.js';
 /** Generations wrap here: small integers keep slot bookkeeping on V8's fast integer path. */
 const MAX_GENERATION = 2 ** 30;
 
-/** A bucket's fields in MemoryLimiterBackend.buckets, at `dimension * BUCKET_FIELDS`. */
+/**
+ * MemoryLimiterBackend.buckets: first the enforced dimensions' indexes, in the order they are
+ * checked (up to FIRST_BUCKET of them), then each dimension's bucket at
+ * `FIRST_BUCKET + dimension * BUCKET_FIELDS`.
+ */
+const FIRST_BUCKET = 8;
 const BUCKET_FIELDS = 4;
 const TAT = 0;
 const INTERVAL = 1;
@@ -35,18 +40,21 @@ const PREV = 3;
 
 export class MemoryLimiterBackend implements LimiterBackend {
   /**
-   * Every dimension's bucket in one array, BUCKET_FIELDS numbers apart: its TAT, refill interval,
-   * tolerance and units charged. An admission reads and writes one small block of memory (one
-   * array per field would be four objects to fetch, a cache miss each when limiters are many).
+   * The enforced dimensions and every dimension's bucket (its TAT, refill interval, tolerance and
+   * units charged) in one array (see FIRST_BUCKET). An admission reads and writes one small block
+   * of memory: an array per field, and one of the enforced dimensions, would each be an object to
+   * fetch, a cache miss each when limiters are many.
    */
-  private readonly buckets = new Float64Array(RATE_DIMENSIONS.length * BUCKET_FIELDS);
-  private readonly periodMs = new Float64Array(RATE_DIMENSIONS.length);
-  private readonly active: number[];
-  private maxConcurrent: number;
-  private readonly leaseTimeoutMs: number;
-  private readonly leadMs: number;
+  private readonly buckets = new Float64Array(FIRST_BUCKET + RATE_DIMENSIONS.length * BUCKET_FIELDS);
+  /** How many dimensions are enforced: their indexes are the first numbers of `buckets`. */
+  private activeCount = 0;
+  // Fields in the order an admission reads them: the object's first cache line or two.
+  pausedUntil = -Infinity;
   /** Per-day limits in calendar days (undefined: refilled continuously). */
   private readonly days: CalendarDays | undefined;
+  private readonly leadMs: number;
+  inFlight = 0;
+  private maxConcurrent: number;
 
   /**
    * Concurrency slots: a pool of records, SLOT_FIELDS numbers each (expiry, generation, next,
@@ -54,23 +62,23 @@ export class MemoryLimiterBackend implements LimiterBackend {
    * their `next` field.
    */
   private readonly slots: number[] = [];
-  private slotCount = 0;
   private freeHead = -1;
-  private head = -1;
   private tail = -1;
-
-  inFlight = 0;
+  private head = -1;
+  private slotCount = 0;
+  private readonly leaseTimeoutMs: number;
   lastSlotGeneration = 0;
+
   expiredSlots = 0;
-  pausedUntil = -Infinity;
   refusalWaitMs = 0;
   refusalDimension = -1;
+  private readonly periodMs = new Float64Array(RATE_DIMENSIONS.length);
 
   constructor(spec: LimiterSpec) {
-    this.active = spec.dimensions.map((d) => d.index);
     const buckets = this.buckets;
     for (const d of spec.dimensions) {
-      const at = d.index * BUCKET_FIELDS;
+      buckets[this.activeCount++] = d.index;
+      const at = FIRST_BUCKET + d.index * BUCKET_FIELDS;
       buckets[at + INTERVAL] = d.intervalMs;
       buckets[at + TOLERANCE] = d.burst * d.intervalMs;
       buckets[at + TAT] = -Infinity; // starts full
@@ -82,7 +90,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     if (spec.calendar) {
       // A new day: the per-day buckets are full again (their TATs left in the past).
       this.days = new CalendarDays(spec.calendar.reset, spec.calendar.wallOffsetMs, () => {
-        for (const d of DAY_DIMENSIONS) buckets[d * BUCKET_FIELDS + TAT] = -Infinity;
+        for (const d of DAY_DIMENSIONS) buckets[FIRST_BUCKET + d * BUCKET_FIELDS + TAT] = -Infinity;
       });
     }
   }
@@ -97,19 +105,20 @@ export class MemoryLimiterBackend implements LimiterBackend {
     // The moment first: a new day changes the TAT it reads.
     const at = this.at(d, now);
     const b = this.buckets;
-    const i = d * BUCKET_FIELDS;
+    const i = FIRST_BUCKET + d * BUCKET_FIELDS;
     const wait = gcraWaitMs(b[i + TAT]!, b[i + INTERVAL]!, b[i + TOLERANCE]!, cost, at, this.leadMs);
     return wait > 0 && this.days !== undefined && d >= 4 ? this.days.untilResetMs(now) : wait;
   }
 
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number {
-    const active = this.active;
+    const b = this.buckets;
+    const count = this.activeCount;
     if (!force) {
       if (now < this.pausedUntil) return this.refuse(PAUSE_INDEX, this.pausedUntil - now);
       let worstWait = 0;
       let worstDimension = -1;
-      for (let i = 0; i < active.length; i++) {
-        const d = active[i]!;
+      for (let i = 0; i < count; i++) {
+        const d = b[i]!;
         const wait = this.waitMs(d, costs[d]!, now);
         if (wait > worstWait) {
           worstWait = wait;
@@ -122,12 +131,11 @@ export class MemoryLimiterBackend implements LimiterBackend {
         if (this.inFlight >= this.maxConcurrent) return this.refuse(CONCURRENCY_INDEX, 0);
       }
     }
-    const b = this.buckets;
-    for (let i = 0; i < active.length; i++) {
-      const d = active[i]!;
+    for (let i = 0; i < count; i++) {
+      const d = b[i]!;
       const cost = costs[d]!;
       const at = this.at(d, now);
-      const k = d * BUCKET_FIELDS;
+      const k = FIRST_BUCKET + d * BUCKET_FIELDS;
       b[k + TAT] = gcraAdmit(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, cost, at, this.leadMs);
       b[k + CHARGED] = b[k + CHARGED]! + cost;
     }
@@ -142,8 +150,8 @@ export class MemoryLimiterBackend implements LimiterBackend {
 
   waitForCostsMs(costs: Float64Array, now: number): number {
     let worst = now < this.pausedUntil ? this.pausedUntil - now : 0;
-    for (let i = 0; i < this.active.length; i++) {
-      const d = this.active[i]!;
+    for (let i = 0; i < this.activeCount; i++) {
+      const d = this.buckets[i]!;
       const wait = this.waitMs(d, costs[d]!, now);
       if (wait > worst) worst = wait;
     }
@@ -152,13 +160,13 @@ export class MemoryLimiterBackend implements LimiterBackend {
 
   adjust(deltas: Float64Array, now: number): void {
     const b = this.buckets;
-    for (let i = 0; i < this.active.length; i++) {
-      const d = this.active[i]!;
+    for (let i = 0; i < this.activeCount; i++) {
+      const d = b[i]!;
       const delta = deltas[d]!;
       if (delta === 0) continue;
       // Not in CHARGED: a reconciliation is not an admission on its way to the provider.
       const at = this.at(d, now);
-      const k = d * BUCKET_FIELDS;
+      const k = FIRST_BUCKET + d * BUCKET_FIELDS;
       b[k + TAT] = gcraCharge(b[k + TAT]!, b[k + INTERVAL]!, delta, at);
     }
   }
@@ -166,13 +174,13 @@ export class MemoryLimiterBackend implements LimiterBackend {
   level(dimension: number, now: number): number {
     const at = this.at(dimension, now);
     const b = this.buckets;
-    const k = dimension * BUCKET_FIELDS;
+    const k = FIRST_BUCKET + dimension * BUCKET_FIELDS;
     return gcraLevel(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, at);
   }
 
   setLevel(dimension: number, units: number, now: number): void {
     const b = this.buckets;
-    const k = dimension * BUCKET_FIELDS;
+    const k = FIRST_BUCKET + dimension * BUCKET_FIELDS;
     const capacity = b[k + TOLERANCE]! / b[k + INTERVAL]!;
     const level = units < capacity ? units : capacity;
     const at = this.at(dimension, now);
@@ -180,18 +188,18 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   charged(dimension: number): number {
-    return this.buckets[dimension * BUCKET_FIELDS + CHARGED]!;
+    return this.buckets[FIRST_BUCKET + dimension * BUCKET_FIELDS + CHARGED]!;
   }
 
   setLimit(dimension: number, limit: number, burst: number, now: number): void {
-    const enforced = this.active.includes(dimension);
+    const enforced = this.buckets.subarray(0, this.activeCount).includes(dimension);
     const level = enforced ? this.level(dimension, now) : burst;
     if (!enforced) {
-      this.active.push(dimension);
+      this.buckets[this.activeCount++] = dimension;
       this.periodMs[dimension] = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[dimension]!];
     }
     const b = this.buckets;
-    const k = dimension * BUCKET_FIELDS;
+    const k = FIRST_BUCKET + dimension * BUCKET_FIELDS;
     b[k + INTERVAL] = this.periodMs[dimension]! / limit;
     b[k + TOLERANCE] = burst * b[k + INTERVAL]!;
     this.setLevel(dimension, level, now);

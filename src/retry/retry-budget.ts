@@ -4,7 +4,7 @@
  * everything, retries then add 20 % load instead of multiplying it by `maxRetries + 1`.
  */
 import { type Clock, systemClock } from '../core/clock.js';
-import { RollingSum } from '../core/rolling-sum.js';
+import { RollingSums } from '../core/rolling-sum.js';
 import { type ResolvedRetryBudgetOptions, type RetryBudgetOptions, resolveRetryBudgetOptions } from './retry-options.js';
 
 /** Ten buckets: the window slides in tenths, and each update costs O(1). */
@@ -35,43 +35,42 @@ export interface RetryBudgetStats {
 export class RetryBudget {
   readonly options: ResolvedRetryBudgetOptions;
   private readonly clock: Clock;
-  private readonly requests: RollingSum;
-  private readonly retries: RollingSum;
+  /** Requests (A) and retries (B) over the window. */
+  private readonly window: RollingSums;
   /** The floor: retries allowed per window with no traffic at all. */
   private readonly reserve: number;
 
   constructor(options: RetryBudgetOptions = {}) {
     this.options = resolveRetryBudgetOptions(options);
     this.clock = options.clock ?? systemClock;
-    this.requests = new RollingSum(this.options.windowMs, BUCKET_COUNT);
-    this.retries = new RollingSum(this.options.windowMs, BUCKET_COUNT);
+    this.window = new RollingSums(this.options.windowMs, BUCKET_COUNT);
     this.reserve = (this.options.minRetriesPerSecond * this.options.windowMs) / 1000;
   }
 
   /** Counts one request (a first attempt; retries are counted by {@link tryAcquireRetry}). */
   recordRequest(nowMs: number = this.clock.now()): void {
-    this.requests.add(1, nowMs);
+    this.window.add(1, 0, nowMs);
   }
 
   /** Whether one more retry fits the budget; if it does, it is counted. */
   tryAcquireRetry(): boolean {
     const nowMs = this.clock.now();
-    if (this.retries.sum(nowMs) + 1 > this.allowance(nowMs)) return false;
-    this.retries.add(1, nowMs);
+    if (this.window.sumB(nowMs) + 1 > this.allowance(nowMs)) return false;
+    this.window.add(0, 1, nowMs);
     return true;
   }
 
   /** Requests and retries within the window, and how many retries it still allows. */
   stats(): RetryBudgetStats {
     const nowMs = this.clock.now();
-    const requests = this.requests.sum(nowMs);
-    const retries = this.retries.sum(nowMs);
+    const requests = this.window.sumA(nowMs);
+    const retries = this.window.sumB(nowMs);
     const allowedRetries = this.allowance(nowMs);
     return { requests, retries, allowedRetries, availableRetries: Math.max(0, allowedRetries - retries) };
   }
 
   private allowance(nowMs: number): number {
     // The epsilon keeps 0.7 × 90 (62.99999999999999) at 63 retries.
-    return Math.floor(this.options.ratio * this.requests.sum(nowMs) + this.reserve + 1e-9);
+    return Math.floor(this.options.ratio * this.window.sumA(nowMs) + this.reserve + 1e-9);
   }
 }

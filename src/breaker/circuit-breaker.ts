@@ -13,7 +13,7 @@ import type { CircuitBreakerStats } from './breaker-stats.js';
 import { FleetLink } from './fleet-link.js';
 import { HalfOpenProbes } from './half-open-probes.js';
 import type { SharedBreakerHealthEvent } from './shared-breaker-state.js';
-import { createTripPolicies, type TripPolicies } from './trip-policies.js';
+import { createTripPolicies, type TripPolicies, type TripPolicy } from './trip-policies.js';
 
 /**
  * The event a breaker emits on every state change. `failures` is what opened it: consecutive
@@ -35,19 +35,29 @@ export type BreakerTransitionReason = BreakerStateChangeEvent['reason'];
  * ```
  */
 export class CircuitBreaker {
+  // First what a permitted, successful call reads and writes (with thousands of breakers, every
+  // cache line and object it touches is a miss of its own).
+  private current: CircuitState = 'closed';
+  /** Undefined when the breaker is local only (no `shared` option). */
+  private readonly fleet: FleetLink | undefined;
+  /** Bumped on every transition and reset: an outcome carrying an older epoch is stale. */
+  private epoch = 0;
+  /** Whether recording an outcome needs the time or the call's duration (see TripPolicies). */
+  private readonly usesTime: boolean;
+  private consecutiveFailures = 0;
+  private successesInState = 0;
+  private totalSuccesses = 0;
+  /** The trip policies (trip-policies.ts): `policies.failures` and `policies.slowCalls`, read from here. */
+  private readonly failures: TripPolicy;
+  private readonly slowCalls: TripPolicy | undefined;
+  private readonly policies: TripPolicies;
   /** Every state change, in order; `at` is the clock's wall time. */
   readonly onStateChange = new EventChannel<BreakerStateChangeEvent>();
   /** Health changes of the `shared` state's store (never emits without one). */
   readonly onSharedHealth: EventChannel<SharedBreakerHealthEvent>;
   private readonly options: ResolvedBreakerOptions;
   private readonly clock: Clock;
-  private readonly policies: TripPolicies;
   private readonly probes: HalfOpenProbes;
-  /** Undefined when the breaker is local only (no `shared` option). */
-  private readonly fleet: FleetLink | undefined;
-  private current: CircuitState = 'closed';
-  /** Bumped on every transition and reset: an outcome carrying an older epoch is stale. */
-  private epoch = 0;
   private openedAtMs = 0;
   private openedAtWallMs: number | null = null;
   /** How long the current open lasts: the grown trip time, or what the fleet asked for. */
@@ -55,11 +65,8 @@ export class CircuitBreaker {
   /** The open time that grows by openBackoffFactor per trip (fleet openings neither use nor grow it). */
   private tripOpenMs: number;
   private trips = 0;
-  private consecutiveFailures = 0;
-  private successesInState = 0;
   private lastFailureWallMs: number | null = null;
   private totalFailures = 0;
-  private totalSuccesses = 0;
   private totalIgnored = 0;
   private rejected = 0;
   private transitions = 0;
@@ -72,6 +79,7 @@ export class CircuitBreaker {
     this.options = resolveBreakerOptions(options);
     this.clock = this.options.clock;
     this.policies = createTripPolicies(this.options);
+    ({ failures: this.failures, slowCalls: this.slowCalls, usesTime: this.usesTime } = this.policies);
     this.probes = new HalfOpenProbes(this.options.halfOpenMaxCalls);
     this.openMs = this.tripOpenMs = this.options.openMs;
     const { shared } = this.options;
@@ -153,7 +161,7 @@ export class CircuitBreaker {
    * false, the pipeline need not read the clock after a call: `durationMs` is ignored.
    */
   get usesCallTiming(): boolean {
-    return this.policies.usesTime;
+    return this.usesTime;
   }
 
   /** A permitted call succeeded after `durationMs` (`nowMs`: the clock's reading at the end, if the caller has it). */
@@ -240,7 +248,7 @@ export class CircuitBreaker {
   stats(): CircuitBreakerStats {
     const now = this.clock.now();
     this.refresh(now);
-    const { failures, slowCalls } = this.policies;
+    const { failures, slowCalls } = this;
     const window = failures.window ?? slowCalls?.window;
     const shared = this.fleet?.stats(now);
     return {
@@ -268,9 +276,9 @@ export class CircuitBreaker {
 
   private recordClosed(failed: boolean, durationMs: number, nowMs?: number): void {
     // Consecutive mode needs no time to weigh an outcome: the clock is read only if it trips.
-    const timed = nowMs !== undefined || this.policies.usesTime;
+    const timed = nowMs !== undefined || this.usesTime;
     const now = nowMs ?? (timed ? this.clock.now() : 0);
-    const { failures, slowCalls } = this.policies;
+    const { failures, slowCalls } = this;
     const failuresTrip = failures.record(now, failed, durationMs);
     const slowCallsTrip = slowCalls !== undefined && slowCalls.record(now, failed, durationMs);
     if (!failuresTrip && !slowCallsTrip) return;
@@ -349,7 +357,7 @@ export class CircuitBreaker {
     this.trips = 0;
     this.openMs = this.tripOpenMs = this.options.openMs;
     this.openedAtWallMs = null;
-    this.policies.failures.clear();
-    this.policies.slowCalls?.clear();
+    this.failures.clear();
+    this.slowCalls?.clear();
   }
 }

@@ -26,28 +26,41 @@ export interface LocalAdmissionOptions {
   readonly learnChargeRule: boolean;
 }
 
-export class LocalAdmission implements Admission {
-  readonly shared = false;
-  readonly maxBatch = 1;
-  /** The grant of the last admission (reused: the queue reads it before the next one). */
-  readonly grant: Grant = { slot: -1, generation: 0, leaseId: null, delayMs: 0 };
-  /** The answer of the last batch (reused). */
-  readonly lastReply: AdmitReply = { admitted: 0, grants: [this.grant], refused: false, waitMs: 0, dimension: -1 };
-  private readonly costs = new Float64Array(DIMENSION_COUNT);
-  private readonly single = new Float64Array(DIMENSION_COUNT);
+/**
+ * The admission is its own Grant (the last admission's, reused: the queue reads it before the
+ * next one): an admission at once writes its slot into the object it already reads, not into a
+ * second one (with thousands of limiters, each object touched is a cache miss of its own).
+ */
+export class LocalAdmission implements Admission, Grant {
+  // Fields in the order an admission at once reads them.
+  readonly backend: LimiterBackend;
+  /** An admission takes a concurrency slot: the cap set by setMaxConcurrent is finite. */
+  slotted = false;
+  slot = -1;
+  generation = 0;
   /** What was admitted within the provider delay (unseen by the provider's figures); only with a delay. */
   private readonly transit: TransitLog | undefined;
-  private readonly follower: ProviderFollower;
-  private readonly chargedOf = (dimension: number): number => this.backend.charged(dimension);
   /** Headers with figures have been seen: leases carry what the provider's figures may lack. */
   private followsHeaders = false;
   private awaitingFigures = false;
+  readonly leaseId = null;
+  delayMs = 0;
+  readonly grant: Grant = this;
+  /** The answer of the last batch (reused). */
+  readonly lastReply: AdmitReply = { admitted: 0, grants: [this], refused: false, waitMs: 0, dimension: -1 };
+  readonly shared = false;
+  readonly maxBatch = 1;
+  private readonly costs = new Float64Array(DIMENSION_COUNT);
+  private readonly single = new Float64Array(DIMENSION_COUNT);
+  private readonly follower: ProviderFollower;
+  private readonly chargedOf = (dimension: number): number => this.backend.charged(dimension);
+  private readonly table: LimitTable;
+  private readonly options: LocalAdmissionOptions;
 
-  constructor(
-    readonly backend: LimiterBackend,
-    private readonly table: LimitTable,
-    private readonly options: LocalAdmissionOptions,
-  ) {
+  constructor(backend: LimiterBackend, table: LimitTable, options: LocalAdmissionOptions) {
+    this.backend = backend;
+    this.table = table;
+    this.options = options;
     this.transit = options.providerDelayMs > 0 ? new TransitLog(options.providerDelayMs) : undefined;
     this.follower = new ProviderFollower(backend, table, this.transit, options);
   }
@@ -59,8 +72,8 @@ export class LocalAdmission implements Admission {
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number {
     const taken = this.backend.tryAdmit(costs, slot, now, force);
     if (taken === REFUSED) return REFUSED;
-    this.grant.slot = taken === NO_SLOT ? -1 : taken;
-    this.grant.generation = taken === NO_SLOT ? 0 : this.backend.lastSlotGeneration;
+    this.slot = taken === NO_SLOT ? -1 : taken;
+    this.generation = taken === NO_SLOT ? 0 : this.backend.lastSlotGeneration;
     return taken;
   }
 
@@ -78,7 +91,7 @@ export class LocalAdmission implements Admission {
       reply.dimension = this.backend.refusalDimension;
       reply.waitMs = reply.dimension === CONCURRENCY_INDEX ? this.backend.nextSlotExpiryMs(now) : this.backend.refusalWaitMs;
     } else {
-      this.grant.delayMs = 0;
+      this.delayMs = 0;
       reply.admitted = 1;
     }
     return reply;
@@ -169,6 +182,7 @@ export class LocalAdmission implements Admission {
 
   setMaxConcurrent(cap: number): number {
     this.backend.setMaxConcurrent(cap);
+    this.slotted = Number.isFinite(cap);
     return cap;
   }
 

@@ -33,7 +33,7 @@ import { limiterStats } from './limiter-stats.js';
 import { LocalAdmission } from './local-admission.js';
 import { isPriority, type Priority, QUEUE_INDEX, QUEUE_PRIORITY } from './priority.js';
 import { pauseMsOf } from './provider-state.js';
-import { CriticalRequest, type QueuedRequest } from './queued-request.js';
+import { CriticalRequest, type QueuedRequest, type RequestQueue } from './queued-request.js';
 import { fillCosts } from './request-costs.js';
 import type { ChargeRule } from './charge-learner.js';
 import { usageDeltas } from './usage-deltas.js';
@@ -43,8 +43,21 @@ export type { AcquireOptions, ProviderRateLimitState, RateLimiterStats } from '.
 
 /** A provider pause extending the one in force by less than this is not reported again. */
 const PAUSE_NEWS_MS = 1000;
+/** tryAcquire's costs: read within the call, so every limiter can share them (one hot array, not one per limiter). */
+const COSTS = new Float64Array(RATE_DIMENSIONS.length);
 
 export class RateLimiter implements LeaseOwner {
+  // First what an admission at once reads (with thousands of limiters, each object it touches is
+  // a cache miss of its own: it reads the queue's requests and the cap's `learning` from here).
+  /** The admission when it is in this process (the synchronous fast path), else undefined. */
+  private readonly local: LocalAdmission | undefined;
+  private closed = false;
+  private readonly requests: RequestQueue;
+  private readonly meter: LimiterMeter;
+  private readonly admission: Admission;
+  /** `cap.learning`, which changes only when the cap is told of a response. */
+  private learning: boolean;
+  private readonly clock: Clock;
   readonly name: string;
   /** Longest a request may wait for admission, unless it says otherwise. */
   readonly maxWaitMs: number;
@@ -52,18 +65,12 @@ export class RateLimiter implements LeaseOwner {
   readonly maxQueue: number;
   /** Longest pause a retry-after may impose. */
   readonly maxPauseMs: number;
-  private readonly clock: Clock;
   /** The limits enforced now and where each came from (configured, initial, learned). */
   private readonly table: LimitTable;
-  private readonly admission: Admission;
-  /** The admission when it is in this process (the synchronous fast path), else undefined. */
-  private readonly local: LocalAdmission | undefined;
   private readonly queue: AdmissionQueue;
-  private readonly meter: LimiterMeter;
   private readonly scratch = new Float64Array(RATE_DIMENSIONS.length);
   private readonly deltas = new Float64Array(RATE_DIMENSIONS.length);
   private readonly cap: ConcurrencyCap;
-  private closed = false;
 
   constructor(options: RateLimiterOptions = {}) {
     const resolved = resolveLimiterOptions(options);
@@ -79,9 +86,7 @@ export class RateLimiter implements LeaseOwner {
     const maxConcurrent = resolved.spec.maxConcurrent;
     this.queue = new AdmissionQueue(
       {
-        name: this.name,
-        clock: this.clock,
-        maxQueue: this.maxQueue,
+        name: this.name, clock: this.clock, maxQueue: this.maxQueue,
         lease: (request, grant, reply, at, waitedMs) => this.leaseOf(request, grant, reply, at, waitedMs),
         heldBy: (costs, waitMs, now) => heldBy(this.admission, maxConcurrent, costs, waitMs, now),
         rejection: (dimension, retryAfterMs, reason, requestId, detail) => this.meter.rejection(dimension, retryAfterMs, reason, requestId, detail),
@@ -90,8 +95,10 @@ export class RateLimiter implements LeaseOwner {
       this.admission,
       RATE_DIMENSIONS.length,
     );
+    this.requests = this.queue.requests;
     this.cap = new ConcurrencyCap(this.admission, maxConcurrent, resolved.initialConcurrency, options.adaptiveConcurrency, this.clock, this.name);
     if (resolved.initialConcurrency !== Infinity) this.local?.expectFigures();
+    this.learning = this.cap.learning;
   }
 
   /** Waits, rejections and provider pauses, as typed events. */
@@ -117,12 +124,13 @@ export class RateLimiter implements LeaseOwner {
   tryAcquire(options: AcquireOptions = {}, nowMs?: number): Lease | null {
     const local = this.local;
     const priority = options.priority ?? 'normal';
-    if (local === undefined || this.closed || !isPriority(priority) || fillCosts(this.scratch, options)) return null;
+    if (local === undefined || this.closed || !isPriority(priority) || fillCosts(COSTS, options)) return null;
     const now = nowMs ?? this.clock.now();
     const critical = priority === 'critical';
-    if (!critical && this.queue.requests.size !== 0 && this.queue.requests.hasAhead(QUEUE_INDEX[priority], options.queuedSince ?? now)) return null;
-    if (local.tryAdmit(this.scratch, this.cap.hasConcurrency, now, critical) === REFUSED) return null;
-    return this.lease(this.scratch[1]!, this.scratch[2]!, this.scratch[3]!, priority, local.grant, local.lastReply, now, undefined);
+    if (!critical && this.requests.size !== 0 && this.requests.hasAhead(QUEUE_INDEX[priority], options.queuedSince ?? now)) return null;
+    const tokens = COSTS[1]!, input = COSTS[2]!, output = COSTS[3]!;
+    if (local.tryAdmit(COSTS, local.slotted, now, critical) === REFUSED) return null;
+    return this.lease(tokens, input, output, priority, local.grant, local.lastReply, now, undefined);
   }
 
   private acquireOrWait(options: AcquireOptions): Promise<Lease> {
@@ -197,7 +205,8 @@ export class RateLimiter implements LeaseOwner {
     // A shared store's figures take effect on its next batch: no round trip per response.
     if (this.admission.shared) return pauseMs;
     this.cap.responded(state);
-    if (this.queue.requests.size > 0) this.queue.pump();
+    this.learning = this.cap.learning;
+    if (this.requests.size > 0) this.queue.pump();
     return pauseMs;
   }
 
@@ -232,7 +241,7 @@ export class RateLimiter implements LeaseOwner {
   /** Ends a pause set by a provider's retry-after (`resetRateLimiter`, `resetCircuitBreaker`). */
   clearPause(): void {
     this.admission.clearPause();
-    if (this.queue.requests.size > 0) this.queue.pump();
+    if (this.requests.size > 0) this.queue.pump();
   }
 
   /**
@@ -248,7 +257,7 @@ export class RateLimiter implements LeaseOwner {
 
   stats(): RateLimiterStats {
     return limiterStats(
-      { name: this.name, table: this.table, admission: this.admission, queue: this.queue.requests, meter: this.meter, maxConcurrent: this.cap.maxConcurrent, chargeRule: this.chargeRule },
+      { name: this.name, table: this.table, admission: this.admission, queue: this.requests, meter: this.meter, maxConcurrent: this.cap.maxConcurrent, chargeRule: this.chargeRule },
       this.cap.stats(),
       this.clock.now(),
     );
@@ -266,8 +275,8 @@ export class RateLimiter implements LeaseOwner {
       }
     }
     const freed = this.admission.release(lease, deltas, now);
-    const raised = this.cap.sampled(lease, outcome, now);
-    if (this.queue.requests.size > 0 && (freed || raised)) this.queue.pump();
+    const raised = this.learning && this.cap.sampled(lease, outcome, now);
+    if (this.requests.size > 0 && (freed || raised)) this.queue.pump();
   }
 
   private leaseOf(request: QueuedRequest, grant: Grant, reply: AdmitReply, at: number, waitedMs: number): Lease {
@@ -280,7 +289,7 @@ export class RateLimiter implements LeaseOwner {
     this.meter.admitted(tokens, at, waitedMs);
     const lease = new Lease(this, grant.slot, grant.generation, tokens, input, output, priority, at, waitedMs ?? 0);
     this.admission.admitted(lease, grant, reply, at);
-    if (this.cap.learning) lease.inFlightAtStart = this.admission.inFlight;
+    if (this.learning) lease.inFlightAtStart = this.admission.inFlight;
     return lease;
   }
 
@@ -288,6 +297,6 @@ export class RateLimiter implements LeaseOwner {
     if (!this.events.hasListeners) return;
     const dimension = heldBy(this.admission, this.cap.maxConcurrent, costs, this.admission.waitForCostsMs(costs, now), now);
     const limit = dimension === CONCURRENCY_INDEX ? this.cap.maxConcurrent : (this.table.limit[dimension] ?? 0);
-    this.meter.waiting(dimension, limit, this.admission.inFlight, this.queue.requests.size, requestId, now);
+    this.meter.waiting(dimension, limit, this.admission.inFlight, this.requests.size, requestId, now);
   }
 }

@@ -18,6 +18,7 @@ import type { AnyLimiterStore } from '../limiter/shared-store.js';
 import type { Priority } from '../limiter/priority.js';
 import type { AcquireOptions, RateLimiter } from '../limiter/rate-limiter.js';
 import { nextBackoffDelayMs } from '../retry/backoff.js';
+import type { RetryBudget } from '../retry/retry-budget.js';
 import { RetryPolicy } from '../retry/retry-policy.js';
 import { Attempt, type AttemptContext } from './attempt-context.js';
 import { runAttempt } from './run-attempt.js';
@@ -73,16 +74,23 @@ function usageOf<T>(options: ExecuteOptions<T>, result: T): Usage | undefined {
 }
 
 export class Pipeline {
-  /** The service's rate limiters: its own, and with `rateLimit.perModel` one per model. */
-  readonly limiters: ServiceLimiters;
-  readonly breaker: CircuitBreaker | undefined;
-  /** Always present: `retry: false` is a policy of no retries, so failures are reported the same way. */
-  readonly retry: RetryPolicy;
-  readonly counters = new ServiceCounters();
+  // First what every call reads. With thousands of services each object a call touches is a cache
+  // miss of its own, so the retry budget and the service's own limiter are read from here, not
+  // through the retry policy and the service's limiters.
   /** Tracing and metrics hooks (OpenTelemetry); undefined: none, and no cost. */
   instrumentation: CallInstrumentation | undefined;
+  readonly counters = new ServiceCounters();
+  /** `limiters.limiter`, and whether any model has a limiter of its own (then ask `limiters`). */
+  private ownLimiter: RateLimiter | undefined;
+  private perModel = false;
+  private readonly budget: RetryBudget | undefined;
+  readonly breaker: CircuitBreaker | undefined;
   private readonly timeoutMs: number;
   private readonly shadow: boolean;
+  /** The service's rate limiters: its own, and with `rateLimit.perModel` one per model. */
+  readonly limiters: ServiceLimiters;
+  /** Always present: `retry: false` is a policy of no retries, so failures are reported the same way. */
+  readonly retry: RetryPolicy;
 
   constructor(
     readonly service: string,
@@ -96,6 +104,8 @@ export class Pipeline {
       options.circuitBreaker === false ? undefined : new CircuitBreaker(service, { ...options.circuitBreaker, clock, shared: sharedBreakerStateOf(service, options.circuitBreaker, store) });
     const retry = options.retry === false ? { maxRetries: 0, budget: false as const } : options.retry;
     this.retry = new RetryPolicy({ ...retry, name: service, clock, events });
+    this.budget = this.retry.budget;
+    this.syncLimiters();
     this.timeoutMs = options.timeoutMs ?? Infinity;
     this.shadow = options.mode === 'shadow';
     this.breaker?.onSharedHealth.on((event) => {
@@ -116,6 +126,12 @@ export class Pipeline {
   /** See ServiceLimiters.learnWhenUnconfigured: for LLM providers (resilientFetch). */
   learnLimitsWhenUnconfigured(perModelByDefault = false): void {
     this.limiters.learnWhenUnconfigured(perModelByDefault);
+    this.syncLimiters();
+  }
+
+  private syncLimiters(): void {
+    this.ownLimiter = this.limiters.limiter;
+    this.perModel = this.limiters.perModel;
   }
 
   execute<T>(fn: (context: AttemptContext) => Promise<T> | T, options: ExecuteOptions<T> = NO_OPTIONS as ExecuteOptions<T>): Promise<T> {
@@ -149,11 +165,11 @@ export class Pipeline {
       counters.recordFailure('aborted');
       throw abortReason(signal);
     }
-    const limiter = this.limiters.limiterFor(options.model);
+    const limiter = this.perModel ? this.limiters.limiterFor(options.model) : this.ownLimiter;
     const arrivedAt = clock.now();
     const deadlineAt = options.deadlineMs === undefined ? Infinity : arrivedAt + options.deadlineMs;
     // One clock reading serves the arrival, the budget and an immediate admission.
-    this.retry.budget?.recordRequest(arrivedAt);
+    this.budget?.recordRequest(arrivedAt);
     let failures: AttemptFailure[] | undefined;
     let previousDelayMs: number | undefined;
     /** Attempts that met a provider's 429 and went back to the queue for its pause. */

@@ -67,6 +67,11 @@ export class ServiceLimiters {
     return models === undefined || model === undefined ? this.limiter : (models.limiterOf(model) ?? this.limiter);
   }
 
+  /** Calls naming a model may go through a limiter of their own (`limiterFor` then differs from `limiter`). */
+  get perModel(): boolean {
+    return this.models !== undefined;
+  }
+
   /** As {@link limiterFor}, without making one (routing, estimates): the service's while the model has none. */
   existingLimiterFor(model: string | undefined): RateLimiter | undefined {
     return (model === undefined ? undefined : this.models?.existing(model)) ?? this.limiter;

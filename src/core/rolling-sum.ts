@@ -7,17 +7,18 @@
  * The current bucket's sums are kept in the object itself and written to its slots only when
  * time moves on: an update within a bucket touches this object alone, not the bucket array (with
  * thousands of windows, one per service, every object touched is a cache miss of its own). The
- * array is allocated on the first bucket that ends with something in it.
+ * array is allocated on the first bucket that ends with something in it. For the same reason it
+ * is a base class: the object that counts (a retry budget, a limiter's meter) holds the window's
+ * numbers itself.
  */
 export class RollingSums {
-  /** Totals of the window, current bucket included. */
-  private totalA = 0;
-  private totalB = 0;
-  /** The sums of the current bucket, not yet written to its slots. */
-  private currentA = 0;
-  private currentB = 0;
   /** When the next bucket starts: until then, an update is a comparison and adds. */
   private nextBucketAt = -Infinity;
+  /** The sums of the current bucket, not yet written to its slots, and the window's totals (current bucket included). */
+  private currentA = 0;
+  private totalA = 0;
+  private currentB = 0;
+  private totalB = 0;
   /** Absolute number of the current bucket (time / bucketMs). */
   private currentBucket = -Infinity;
   /** Its index among the buckets, kept as a small integer so the hot path does no floating-point modulo. */
@@ -33,7 +34,7 @@ export class RollingSums {
   }
 
   /** Adds `a` to the first series and `b` to the second. */
-  add(a: number, b: number, now: number): void {
+  protected add(a: number, b: number, now: number): void {
     if (now >= this.nextBucketAt) this.advance(now);
     this.currentA += a;
     this.totalA += a;
@@ -42,13 +43,13 @@ export class RollingSums {
   }
 
   /** The sum of the first series within the window ending at `now`. */
-  sumA(now: number): number {
+  protected sumA(now: number): number {
     if (now >= this.nextBucketAt) this.advance(now);
     return settled(this.totalA);
   }
 
   /** The sum of the second series within the window ending at `now`. */
-  sumB(now: number): number {
+  protected sumB(now: number): number {
     if (now >= this.nextBucketAt) this.advance(now);
     return settled(this.totalB);
   }

@@ -30,13 +30,14 @@ export interface LimiterCounters {
   tokensDebited: number;
 }
 
-export class LimiterMeter {
-  // The counters are fields of the meter itself, next to its window: an admission updates two
-  // objects (with thousands of limiters, each object touched is a cache miss of its own).
+/**
+ * Its window (a RollingSums of its own: requests admitted as A, tokens charged as B, over the last
+ * minute) and its counters are the meter's own fields: an admission updates this one object (with
+ * thousands of limiters, each object touched is a cache miss of its own).
+ */
+export class LimiterMeter extends RollingSums {
   private admissions = 0;
   private tokensAdmitted = 0;
-  /** Requests admitted (A) and tokens charged (B) over the last minute. */
-  readonly lastMinute = new RollingSums(MINUTE_MS, 60);
   private waited = 0;
   private totalWaitMs = 0;
   private rejected = 0;
@@ -49,13 +50,23 @@ export class LimiterMeter {
   constructor(
     private readonly name: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super(MINUTE_MS, 60);
+  }
+
+  requestsLastMinute(now: number): number {
+    return this.sumA(now);
+  }
+
+  tokensLastMinute(now: number): number {
+    return this.sumB(now);
+  }
 
   /** An admission of `tokens`; `waitedMs` when it waited in the queue (undefined: it did not queue). */
   admitted(tokens: number, now: number, waitedMs: number | undefined): void {
     this.admissions++;
     this.tokensAdmitted += tokens;
-    this.lastMinute.add(1, tokens, now);
+    this.add(1, tokens, now);
     if (waitedMs !== undefined) {
       this.waited++;
       this.totalWaitMs += waitedMs;
@@ -70,7 +81,7 @@ export class LimiterMeter {
 
   /** A reconciliation of `deltaTokens` (real minus estimated; negative: a refund). */
   reconciled(deltaTokens: number, now: number): void {
-    this.lastMinute.add(0, deltaTokens, now);
+    this.add(0, deltaTokens, now);
     if (deltaTokens < 0) this.tokensRefunded -= deltaTokens;
     else this.tokensDebited += deltaTokens;
   }
@@ -92,8 +103,8 @@ export class LimiterMeter {
       dimension === CONCURRENCY_INDEX || dimension === QUEUE_INDEX
         ? inFlight
         : dimension === 0 || dimension === 4
-          ? this.lastMinute.sumA(now)
-          : Math.round(this.lastMinute.sumB(now));
+          ? this.sumA(now)
+          : Math.round(this.sumB(now));
     this.events.emit({ type: 'rate_limit_wait', service: this.name, at: this.clock.wallTime(), dimension: dimensionName(dimension), used, limit, queued, requestId });
   }
 }

@@ -26,8 +26,8 @@ export function limiterStats(parts: StatsParts, learned: { adaptive: AdaptiveCon
   const store = admission.status();
   return {
     name: parts.name,
-    requestsLastMinute: meter.lastMinute.sumA(now),
-    tokensLastMinute: Math.round(meter.lastMinute.sumB(now)),
+    requestsLastMinute: meter.requestsLastMinute(now),
+    tokensLastMinute: Math.round(meter.tokensLastMinute(now)),
     concurrentRequests: admission.inFlight,
     queued: queue.size,
     queuedByPriority: { high: queue.countOf(0), normal: queue.countOf(1), low: queue.countOf(2) },

@@ -32,45 +32,45 @@ export interface RetryBudgetStats {
  * if (budget.tryAcquireRetry()) retry();
  * ```
  */
-export class RetryBudget {
+export class RetryBudget extends RollingSums {
   readonly options: ResolvedRetryBudgetOptions;
   private readonly clock: Clock;
-  /** Requests (A) and retries (B) over the window. */
-  private readonly window: RollingSums;
   /** The floor: retries allowed per window with no traffic at all. */
   private readonly reserve: number;
 
+  /** Counts requests (A) and retries (B) over its window, a RollingSums of its own. */
   constructor(options: RetryBudgetOptions = {}) {
-    this.options = resolveRetryBudgetOptions(options);
+    const resolved = resolveRetryBudgetOptions(options);
+    super(resolved.windowMs, BUCKET_COUNT);
+    this.options = resolved;
     this.clock = options.clock ?? systemClock;
-    this.window = new RollingSums(this.options.windowMs, BUCKET_COUNT);
     this.reserve = (this.options.minRetriesPerSecond * this.options.windowMs) / 1000;
   }
 
   /** Counts one request (a first attempt; retries are counted by {@link tryAcquireRetry}). */
   recordRequest(nowMs: number = this.clock.now()): void {
-    this.window.add(1, 0, nowMs);
+    this.add(1, 0, nowMs);
   }
 
   /** Whether one more retry fits the budget; if it does, it is counted. */
   tryAcquireRetry(): boolean {
     const nowMs = this.clock.now();
-    if (this.window.sumB(nowMs) + 1 > this.allowance(nowMs)) return false;
-    this.window.add(0, 1, nowMs);
+    if (this.sumB(nowMs) + 1 > this.allowance(nowMs)) return false;
+    this.add(0, 1, nowMs);
     return true;
   }
 
   /** Requests and retries within the window, and how many retries it still allows. */
   stats(): RetryBudgetStats {
     const nowMs = this.clock.now();
-    const requests = this.window.sumA(nowMs);
-    const retries = this.window.sumB(nowMs);
+    const requests = this.sumA(nowMs);
+    const retries = this.sumB(nowMs);
     const allowedRetries = this.allowance(nowMs);
     return { requests, retries, allowedRetries, availableRetries: Math.max(0, allowedRetries - retries) };
   }
 
   private allowance(nowMs: number): number {
     // The epsilon keeps 0.7 × 90 (62.99999999999999) at 63 retries.
-    return Math.floor(this.options.ratio * this.window.sumA(nowMs) + this.reserve + 1e-9);
+    return Math.floor(this.options.ratio * this.sumA(nowMs) + this.reserve + 1e-9);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The default store: state in this process. Buckets are GCRA TATs in one Float64Array; concurrency
- * slots are pooled records in expiry order (every lease of a limiter has the same timeout, so the
- * oldest is always at the head: reclaiming expired leases is O(1) each, without timers).
+ * The default store: state in this process. Buckets are GCRA TATs, concurrency slots pooled records
+ * in expiry order (every lease of a limiter has the same timeout, so the oldest is always at the
+ * head: reclaiming expired leases is O(1) each, without timers), all in one Float64Array.
  */
 import { gcraAdmit, gcraCharge, gcraLevel, gcraTatForLevel, gcraWaitMs } from './gcra.js';
 import {
@@ -20,18 +20,22 @@ import { CalendarDays, DAY_DIMENSIONS } from './calendar-days.js';
 const MAX_GENERATION = 2 ** 30;
 
 /**
- * MemoryLimiterBackend.buckets: first the enforced dimensions' indexes, in the order they are
- * checked (up to FIRST_BUCKET of them), then each dimension's bucket at
- * `FIRST_BUCKET + dimension * BUCKET_FIELDS`.
+ * MemoryLimiterBackend.block: first the enforced dimensions' indexes, in the order they are
+ * checked (up to FIRST_SLOT of them); then the concurrency slots' records, slot `i` at
+ * `FIRST_SLOT + i * SLOT_FIELDS`; then each dimension's bucket at
+ * `bucketBase + dimension * BUCKET_FIELDS` (after the slots: it moves when they grow).
  */
-const FIRST_BUCKET = 8;
+const FIRST_SLOT = 8;
+/** Room for this many slots at first, doubled as more are held at once. */
+const INITIAL_SLOTS = 2;
 const BUCKET_FIELDS = 4;
+const BUCKET_NUMBERS = RATE_DIMENSIONS.length * BUCKET_FIELDS;
 const TAT = 0;
 const INTERVAL = 1;
 const TOLERANCE = 2;
 const CHARGED = 3;
 
-/** A slot record's fields in MemoryLimiterBackend.slots, at `index * SLOT_FIELDS`. */
+/** A slot record's fields. */
 const SLOT_FIELDS = 4;
 const EXPIRES_AT = 0;
 const GENERATION = 1;
@@ -40,13 +44,14 @@ const PREV = 3;
 
 export class MemoryLimiterBackend implements LimiterBackend {
   /**
-   * The enforced dimensions and every dimension's bucket (its TAT, refill interval, tolerance and
-   * units charged) in one array (see FIRST_BUCKET). An admission reads and writes one small block
-   * of memory: an array per field, and one of the enforced dimensions, would each be an object to
-   * fetch, a cache miss each when limiters are many.
+   * The enforced dimensions, the slots and every dimension's bucket (its TAT, refill interval,
+   * tolerance and units charged) in one array (see FIRST_SLOT). An admission reads and writes one
+   * small block of memory: an array per field, for the slots and for the enforced dimensions would
+   * each be an object to fetch, a cache miss each when limiters are many.
    */
-  private readonly buckets = new Float64Array(FIRST_BUCKET + RATE_DIMENSIONS.length * BUCKET_FIELDS);
-  /** How many dimensions are enforced: their indexes are the first numbers of `buckets`. */
+  private block = new Float64Array(FIRST_SLOT + INITIAL_SLOTS * SLOT_FIELDS + BUCKET_NUMBERS);
+  private bucketBase = FIRST_SLOT + INITIAL_SLOTS * SLOT_FIELDS;
+  /** How many dimensions are enforced: their indexes are the first numbers of `block`. */
   private activeCount = 0;
   // Fields in the order an admission reads them: the object's first cache line or two.
   pausedUntil = -Infinity;
@@ -57,15 +62,15 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private maxConcurrent: number;
 
   /**
-   * Concurrency slots: a pool of records, SLOT_FIELDS numbers each (expiry, generation, next,
-   * previous), held ones linked in acquisition (= expiry) order, free ones in a stack through
+   * Concurrency slots: a pool of records in `block`, SLOT_FIELDS numbers each (expiry, generation,
+   * next, previous), held ones linked in acquisition (= expiry) order, free ones in a stack through
    * their `next` field.
    */
-  private readonly slots: number[] = [];
   private freeHead = -1;
   private tail = -1;
   private head = -1;
   private slotCount = 0;
+  private slotCapacity = INITIAL_SLOTS;
   private readonly leaseTimeoutMs: number;
   lastSlotGeneration = 0;
 
@@ -75,10 +80,10 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private readonly periodMs = new Float64Array(RATE_DIMENSIONS.length);
 
   constructor(spec: LimiterSpec) {
-    const buckets = this.buckets;
+    const buckets = this.block;
     for (const d of spec.dimensions) {
       buckets[this.activeCount++] = d.index;
-      const at = FIRST_BUCKET + d.index * BUCKET_FIELDS;
+      const at = this.bucketBase + d.index * BUCKET_FIELDS;
       buckets[at + INTERVAL] = d.intervalMs;
       buckets[at + TOLERANCE] = d.burst * d.intervalMs;
       buckets[at + TAT] = -Infinity; // starts full
@@ -90,7 +95,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     if (spec.calendar) {
       // A new day: the per-day buckets are full again (their TATs left in the past).
       this.days = new CalendarDays(spec.calendar.reset, spec.calendar.wallOffsetMs, () => {
-        for (const d of DAY_DIMENSIONS) buckets[FIRST_BUCKET + d * BUCKET_FIELDS + TAT] = -Infinity;
+        for (const d of DAY_DIMENSIONS) this.block[this.bucketBase + d * BUCKET_FIELDS + TAT] = -Infinity;
       });
     }
   }
@@ -104,14 +109,14 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private waitMs(d: number, cost: number, now: number): number {
     // The moment first: a new day changes the TAT it reads.
     const at = this.at(d, now);
-    const b = this.buckets;
-    const i = FIRST_BUCKET + d * BUCKET_FIELDS;
+    const b = this.block;
+    const i = this.bucketBase + d * BUCKET_FIELDS;
     const wait = gcraWaitMs(b[i + TAT]!, b[i + INTERVAL]!, b[i + TOLERANCE]!, cost, at, this.leadMs);
     return wait > 0 && this.days !== undefined && d >= 4 ? this.days.untilResetMs(now) : wait;
   }
 
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number {
-    const b = this.buckets;
+    const b = this.block;
     const count = this.activeCount;
     if (!force) {
       if (now < this.pausedUntil) return this.refuse(PAUSE_INDEX, this.pausedUntil - now);
@@ -135,7 +140,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
       const d = b[i]!;
       const cost = costs[d]!;
       const at = this.at(d, now);
-      const k = FIRST_BUCKET + d * BUCKET_FIELDS;
+      const k = this.bucketBase + d * BUCKET_FIELDS;
       b[k + TAT] = gcraAdmit(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, cost, at, this.leadMs);
       b[k + CHARGED] = b[k + CHARGED]! + cost;
     }
@@ -151,7 +156,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   waitForCostsMs(costs: Float64Array, now: number): number {
     let worst = now < this.pausedUntil ? this.pausedUntil - now : 0;
     for (let i = 0; i < this.activeCount; i++) {
-      const d = this.buckets[i]!;
+      const d = this.block[i]!;
       const wait = this.waitMs(d, costs[d]!, now);
       if (wait > worst) worst = wait;
     }
@@ -159,28 +164,28 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   adjust(deltas: Float64Array, now: number): void {
-    const b = this.buckets;
+    const b = this.block;
     for (let i = 0; i < this.activeCount; i++) {
       const d = b[i]!;
       const delta = deltas[d]!;
       if (delta === 0) continue;
       // Not in CHARGED: a reconciliation is not an admission on its way to the provider.
       const at = this.at(d, now);
-      const k = FIRST_BUCKET + d * BUCKET_FIELDS;
+      const k = this.bucketBase + d * BUCKET_FIELDS;
       b[k + TAT] = gcraCharge(b[k + TAT]!, b[k + INTERVAL]!, delta, at);
     }
   }
 
   level(dimension: number, now: number): number {
     const at = this.at(dimension, now);
-    const b = this.buckets;
-    const k = FIRST_BUCKET + dimension * BUCKET_FIELDS;
+    const b = this.block;
+    const k = this.bucketBase + dimension * BUCKET_FIELDS;
     return gcraLevel(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, at);
   }
 
   setLevel(dimension: number, units: number, now: number): void {
-    const b = this.buckets;
-    const k = FIRST_BUCKET + dimension * BUCKET_FIELDS;
+    const b = this.block;
+    const k = this.bucketBase + dimension * BUCKET_FIELDS;
     const capacity = b[k + TOLERANCE]! / b[k + INTERVAL]!;
     const level = units < capacity ? units : capacity;
     const at = this.at(dimension, now);
@@ -188,18 +193,18 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   charged(dimension: number): number {
-    return this.buckets[FIRST_BUCKET + dimension * BUCKET_FIELDS + CHARGED]!;
+    return this.block[this.bucketBase + dimension * BUCKET_FIELDS + CHARGED]!;
   }
 
   setLimit(dimension: number, limit: number, burst: number, now: number): void {
-    const enforced = this.buckets.subarray(0, this.activeCount).includes(dimension);
+    const enforced = this.block.subarray(0, this.activeCount).includes(dimension);
     const level = enforced ? this.level(dimension, now) : burst;
     if (!enforced) {
-      this.buckets[this.activeCount++] = dimension;
+      this.block[this.activeCount++] = dimension;
       this.periodMs[dimension] = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[dimension]!];
     }
-    const b = this.buckets;
-    const k = FIRST_BUCKET + dimension * BUCKET_FIELDS;
+    const b = this.block;
+    const k = this.bucketBase + dimension * BUCKET_FIELDS;
     b[k + INTERVAL] = this.periodMs[dimension]! / limit;
     b[k + TOLERANCE] = burst * b[k + INTERVAL]!;
     this.setLevel(dimension, level, now);
@@ -218,19 +223,19 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   private takeSlot(now: number): number {
-    const slots = this.slots;
     let index = this.freeHead;
     if (index >= 0) {
-      this.freeHead = slots[index * SLOT_FIELDS + NEXT]!;
+      this.freeHead = this.block[FIRST_SLOT + index * SLOT_FIELDS + NEXT]!;
     } else {
+      if (this.slotCount === this.slotCapacity) this.growSlots();
       index = this.slotCount++;
-      slots.push(0, 0, -1, -1);
     }
-    const at = index * SLOT_FIELDS;
+    const slots = this.block;
+    const at = FIRST_SLOT + index * SLOT_FIELDS;
     slots[at + EXPIRES_AT] = now + this.leaseTimeoutMs;
     slots[at + NEXT] = -1;
     slots[at + PREV] = this.tail;
-    if (this.tail >= 0) slots[this.tail * SLOT_FIELDS + NEXT] = index;
+    if (this.tail >= 0) slots[FIRST_SLOT + this.tail * SLOT_FIELDS + NEXT] = index;
     else this.head = index;
     this.tail = index;
     this.inFlight++;
@@ -239,19 +244,19 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   releaseSlot(index: number, generation: number): boolean {
-    if (index < 0 || index >= this.slotCount || this.slots[index * SLOT_FIELDS + GENERATION] !== generation) return false;
+    if (index < 0 || index >= this.slotCount || this.block[FIRST_SLOT + index * SLOT_FIELDS + GENERATION] !== generation) return false;
     this.freeSlot(index);
     return true;
   }
 
   private freeSlot(index: number): void {
-    const slots = this.slots;
-    const at = index * SLOT_FIELDS;
+    const slots = this.block;
+    const at = FIRST_SLOT + index * SLOT_FIELDS;
     const prev = slots[at + PREV]!;
     const next = slots[at + NEXT]!;
-    if (prev >= 0) slots[prev * SLOT_FIELDS + NEXT] = next;
+    if (prev >= 0) slots[FIRST_SLOT + prev * SLOT_FIELDS + NEXT] = next;
     else this.head = next;
-    if (next >= 0) slots[next * SLOT_FIELDS + PREV] = prev;
+    if (next >= 0) slots[FIRST_SLOT + next * SLOT_FIELDS + PREV] = prev;
     else this.tail = prev;
     // A new generation makes every copy of the old id stale: releasing twice is harmless.
     const generation = slots[at + GENERATION]! + 1;
@@ -262,14 +267,24 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   private reclaimExpired(now: number): void {
-    while (this.head >= 0 && this.slots[this.head * SLOT_FIELDS + EXPIRES_AT]! <= now) {
+    while (this.head >= 0 && this.block[FIRST_SLOT + this.head * SLOT_FIELDS + EXPIRES_AT]! <= now) {
       this.freeSlot(this.head);
       this.expiredSlots++;
     }
   }
 
+  /** Twice the room for slots: the buckets move up. */
+  private growSlots(): void {
+    const old = this.block;
+    this.slotCapacity *= 2;
+    this.block = new Float64Array(FIRST_SLOT + this.slotCapacity * SLOT_FIELDS + BUCKET_NUMBERS);
+    this.block.set(old.subarray(0, this.bucketBase));
+    this.block.set(old.subarray(this.bucketBase), FIRST_SLOT + this.slotCapacity * SLOT_FIELDS);
+    this.bucketBase = FIRST_SLOT + this.slotCapacity * SLOT_FIELDS;
+  }
+
   nextSlotExpiryMs(now: number): number {
-    return this.head >= 0 ? Math.max(0, this.slots[this.head * SLOT_FIELDS + EXPIRES_AT]! - now) : Infinity;
+    return this.head >= 0 ? Math.max(0, this.block[FIRST_SLOT + this.head * SLOT_FIELDS + EXPIRES_AT]! - now) : Infinity;
   }
 }
 

@@ -169,10 +169,13 @@ export class CircuitBreaker {
     this.totalSuccesses++;
     if (this.fleet !== undefined) this.fleet.probeEnded(epoch);
     if (epoch !== this.epoch) return;
+    const failuresBefore = this.consecutiveFailures;
     this.consecutiveFailures = 0;
     if (this.current === 'closed') {
       this.successesInState++;
-      this.recordClosed(false, durationMs, nowMs);
+      // Without timing the policy is a count of consecutive failures, equal to ours while closed:
+      // after a success it is already 0, and recording another changes nothing (nor reads it).
+      if (this.usesTime || failuresBefore !== 0) this.recordClosed(false, durationMs, nowMs);
     } else if (this.current === 'half_open') {
       this.probes.finish();
       const slowCallDurationMs = this.options.slowCallDurationMs;

@@ -54,6 +54,8 @@ export class MemoryLimiterBackend implements LimiterBackend {
   /** How many dimensions are enforced: their indexes are the first numbers of `block`. */
   private activeCount = 0;
   // Fields in the order an admission reads them: the object's first cache line or two.
+  /** A pause was set since the last clearPause (pausedUntil, a boxed double, is read only then). */
+  private paused = false;
   pausedUntil = -Infinity;
   /** Per-day limits in calendar days (undefined: refilled continuously). */
   private readonly days: CalendarDays | undefined;
@@ -119,7 +121,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     const b = this.block;
     const count = this.activeCount;
     if (!force) {
-      if (now < this.pausedUntil) return this.refuse(PAUSE_INDEX, this.pausedUntil - now);
+      if (this.paused && now < this.pausedUntil) return this.refuse(PAUSE_INDEX, this.pausedUntil - now);
       let worstWait = 0;
       let worstDimension = -1;
       for (let i = 0; i < count; i++) {
@@ -216,9 +218,11 @@ export class MemoryLimiterBackend implements LimiterBackend {
 
   pauseUntil(until: number): void {
     if (until > this.pausedUntil) this.pausedUntil = until;
+    this.paused = this.pausedUntil !== -Infinity;
   }
 
   clearPause(): void {
+    this.paused = false;
     this.pausedUntil = -Infinity;
   }
 

@@ -85,8 +85,10 @@ export class Pipeline {
   private perModel = false;
   private readonly budget: RetryBudget | undefined;
   readonly breaker: CircuitBreaker | undefined;
-  private readonly timeoutMs: number;
+  /** No timeout: `timeoutMs` (a boxed double) need not be read. */
+  private readonly untimed: boolean;
   private readonly shadow: boolean;
+  private readonly timeoutMs: number;
   /** The service's rate limiters: its own, and with `rateLimit.perModel` one per model. */
   readonly limiters: ServiceLimiters;
   /** Always present: `retry: false` is a policy of no retries, so failures are reported the same way. */
@@ -107,6 +109,7 @@ export class Pipeline {
     this.budget = this.retry.budget;
     this.syncLimiters();
     this.timeoutMs = options.timeoutMs ?? Infinity;
+    this.untimed = this.timeoutMs === Infinity;
     this.shadow = options.mode === 'shadow';
     this.breaker?.onSharedHealth.on((event) => {
       if (event.healthy) events.emit({ type: 'store_recovered', service, at: event.at, downMs: event.downMs ?? 0, component: 'circuitBreaker' });
@@ -195,7 +198,7 @@ export class Pipeline {
         track?.current?.admitted(lease.waitedMs);
       }
       // A function that takes no context gets none: no allocation for it on the hot path.
-      const context = fn.length === 0 && this.timeoutMs === Infinity && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, limiter, lease);
+      const context = fn.length === 0 && this.untimed && deadlineAt === Infinity && signal === undefined ? undefined : new Attempt(this.service, attempt, signal, options.requestId, limiter, lease);
       try {
         const result = context === undefined ? await (fn as () => Promise<T> | T)() : await runAttempt(fn, context, Math.min(this.timeoutMs, deadlineAt - startedAt), signal, clock);
         if (epoch >= 0) {

@@ -4,32 +4,20 @@
  * head: reclaiming expired leases is O(1) each, without timers), all in one Float64Array.
  */
 import { gcraAdmit, gcraCharge, gcraLevel, gcraTatForLevel, gcraWaitMs } from './gcra.js';
-import {
-  CONCURRENCY_INDEX,
-  type LimiterBackend,
-  type LimiterSpec,
-  type LimiterStore,
-  NO_SLOT,
-  PAUSE_INDEX,
-  REFUSED,
-} from './limiter-store.js';
+import { CONCURRENCY_INDEX, type LimiterBackend, type LimiterSpec, type LimiterStore, NO_SLOT, PAUSE_INDEX, REFUSED } from './limiter-store.js';
 import { DIMENSION_PERIOD_MS, RATE_DIMENSIONS } from './dimensions.js';
 import { CalendarDays, DAY_DIMENSIONS } from './calendar-days.js';
 
 /** Generations wrap here: small integers keep slot bookkeeping on V8's fast integer path. */
 const MAX_GENERATION = 2 ** 30;
 
-/**
- * MemoryLimiterBackend.block: first the enforced dimensions' indexes, in the order they are
- * checked (up to FIRST_SLOT of them); then the concurrency slots' records, slot `i` at
- * `FIRST_SLOT + i * SLOT_FIELDS`; then each dimension's bucket at
- * `bucketBase + dimension * BUCKET_FIELDS` (after the slots: it moves when they grow).
- */
-const FIRST_SLOT = 8;
 /** Room for this many slots at first, doubled as more are held at once. */
 const INITIAL_SLOTS = 2;
+/** A bucket's fields. */
 const BUCKET_FIELDS = 4;
 const BUCKET_NUMBERS = RATE_DIMENSIONS.length * BUCKET_FIELDS;
+/** The `i`th enforced dimension in MemoryLimiterBackend.order (3 bits each: RATE_DIMENSIONS has 6). */
+const dimensionAt = (order: number, i: number): number => (order >> (i * 3)) & 7;
 const TAT = 0;
 const INTERVAL = 1;
 const TOLERANCE = 2;
@@ -44,15 +32,16 @@ const PREV = 3;
 
 export class MemoryLimiterBackend implements LimiterBackend {
   /**
-   * The enforced dimensions, the slots and every dimension's bucket (its TAT, refill interval,
-   * tolerance and units charged) in one array (see FIRST_SLOT). An admission reads and writes one
-   * small block of memory: an array per field, for the slots and for the enforced dimensions would
-   * each be an object to fetch, a cache miss each when limiters are many.
+   * The slots' records (slot `i` at `i * SLOT_FIELDS`), then every dimension's bucket (its TAT,
+   * refill interval, tolerance and units charged, at `bucketBase + dimension * BUCKET_FIELDS`: it
+   * moves up when the slots grow). An admission reads and writes one small block of memory: an
+   * array per field would each be an object to fetch, a cache miss each when limiters are many.
    */
-  private block = new Float64Array(FIRST_SLOT + INITIAL_SLOTS * SLOT_FIELDS + BUCKET_NUMBERS);
-  private bucketBase = FIRST_SLOT + INITIAL_SLOTS * SLOT_FIELDS;
-  /** How many dimensions are enforced: their indexes are the first numbers of `block`. */
+  private block = new Float64Array(INITIAL_SLOTS * SLOT_FIELDS + BUCKET_NUMBERS);
+  private bucketBase = INITIAL_SLOTS * SLOT_FIELDS;
+  /** How many dimensions are enforced, and which: in the order they are checked, 3 bits each (an integer, not an array to fetch). */
   private activeCount = 0;
+  private order = 0;
   // Fields in the order an admission reads them: the object's first cache line or two.
   /** A pause was set since the last clearPause (pausedUntil, a boxed double, is read only then). */
   private paused = false;
@@ -84,7 +73,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   constructor(spec: LimiterSpec) {
     const buckets = this.block;
     for (const d of spec.dimensions) {
-      buckets[this.activeCount++] = d.index;
+      this.enforce(d.index);
       const at = this.bucketBase + d.index * BUCKET_FIELDS;
       buckets[at + INTERVAL] = d.intervalMs;
       buckets[at + TOLERANCE] = d.burst * d.intervalMs;
@@ -120,12 +109,13 @@ export class MemoryLimiterBackend implements LimiterBackend {
   tryAdmit(costs: Float64Array, slot: boolean, now: number, force: boolean): number {
     const b = this.block;
     const count = this.activeCount;
+    const order = this.order;
     if (!force) {
       if (this.paused && now < this.pausedUntil) return this.refuse(PAUSE_INDEX, this.pausedUntil - now);
       let worstWait = 0;
       let worstDimension = -1;
       for (let i = 0; i < count; i++) {
-        const d = b[i]!;
+        const d = dimensionAt(order, i);
         const wait = this.waitMs(d, costs[d]!, now);
         if (wait > worstWait) {
           worstWait = wait;
@@ -139,7 +129,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
       }
     }
     for (let i = 0; i < count; i++) {
-      const d = b[i]!;
+      const d = dimensionAt(order, i);
       const cost = costs[d]!;
       const at = this.at(d, now);
       const k = this.bucketBase + d * BUCKET_FIELDS;
@@ -158,7 +148,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   waitForCostsMs(costs: Float64Array, now: number): number {
     let worst = now < this.pausedUntil ? this.pausedUntil - now : 0;
     for (let i = 0; i < this.activeCount; i++) {
-      const d = this.block[i]!;
+      const d = dimensionAt(this.order, i);
       const wait = this.waitMs(d, costs[d]!, now);
       if (wait > worst) worst = wait;
     }
@@ -168,7 +158,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   adjust(deltas: Float64Array, now: number): void {
     const b = this.block;
     for (let i = 0; i < this.activeCount; i++) {
-      const d = b[i]!;
+      const d = dimensionAt(this.order, i);
       const delta = deltas[d]!;
       if (delta === 0) continue;
       // Not in CHARGED: a reconciliation is not an admission on its way to the provider.
@@ -199,10 +189,11 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   setLimit(dimension: number, limit: number, burst: number, now: number): void {
-    const enforced = this.block.subarray(0, this.activeCount).includes(dimension);
+    let enforced = false;
+    for (let i = 0; i < this.activeCount; i++) if (dimensionAt(this.order, i) === dimension) enforced = true;
     const level = enforced ? this.level(dimension, now) : burst;
     if (!enforced) {
-      this.block[this.activeCount++] = dimension;
+      this.enforce(dimension);
       this.periodMs[dimension] = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[dimension]!];
     }
     const b = this.block;
@@ -229,41 +220,41 @@ export class MemoryLimiterBackend implements LimiterBackend {
   private takeSlot(now: number): number {
     let index = this.freeHead;
     if (index >= 0) {
-      this.freeHead = this.block[FIRST_SLOT + index * SLOT_FIELDS + NEXT]!;
+      this.freeHead = this.block[index * SLOT_FIELDS + NEXT]! | 0;
     } else {
       if (this.slotCount === this.slotCapacity) this.growSlots();
       index = this.slotCount++;
     }
     const slots = this.block;
-    const at = FIRST_SLOT + index * SLOT_FIELDS;
+    const at = index * SLOT_FIELDS;
     slots[at + EXPIRES_AT] = now + this.leaseTimeoutMs;
     slots[at + NEXT] = -1;
     slots[at + PREV] = this.tail;
-    if (this.tail >= 0) slots[FIRST_SLOT + this.tail * SLOT_FIELDS + NEXT] = index;
+    if (this.tail >= 0) slots[this.tail * SLOT_FIELDS + NEXT] = index;
     else this.head = index;
     this.tail = index;
     this.inFlight++;
-    this.lastSlotGeneration = slots[at + GENERATION]!;
+    this.lastSlotGeneration = slots[at + GENERATION]! | 0;
     return index;
   }
 
   releaseSlot(index: number, generation: number): boolean {
-    if (index < 0 || index >= this.slotCount || this.block[FIRST_SLOT + index * SLOT_FIELDS + GENERATION] !== generation) return false;
+    if (index < 0 || index >= this.slotCount || this.block[index * SLOT_FIELDS + GENERATION] !== generation) return false;
     this.freeSlot(index);
     return true;
   }
 
   private freeSlot(index: number): void {
     const slots = this.block;
-    const at = FIRST_SLOT + index * SLOT_FIELDS;
-    const prev = slots[at + PREV]!;
-    const next = slots[at + NEXT]!;
-    if (prev >= 0) slots[FIRST_SLOT + prev * SLOT_FIELDS + NEXT] = next;
+    const at = index * SLOT_FIELDS;
+    const prev = slots[at + PREV]! | 0;
+    const next = slots[at + NEXT]! | 0;
+    if (prev >= 0) slots[prev * SLOT_FIELDS + NEXT] = next;
     else this.head = next;
-    if (next >= 0) slots[FIRST_SLOT + next * SLOT_FIELDS + PREV] = prev;
+    if (next >= 0) slots[next * SLOT_FIELDS + PREV] = prev;
     else this.tail = prev;
     // A new generation makes every copy of the old id stale: releasing twice is harmless.
-    const generation = slots[at + GENERATION]! + 1;
+    const generation = (slots[at + GENERATION]! | 0) + 1;
     slots[at + GENERATION] = generation === MAX_GENERATION ? 0 : generation;
     slots[at + NEXT] = this.freeHead;
     this.freeHead = index;
@@ -271,24 +262,28 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   private reclaimExpired(now: number): void {
-    while (this.head >= 0 && this.block[FIRST_SLOT + this.head * SLOT_FIELDS + EXPIRES_AT]! <= now) {
+    while (this.head >= 0 && this.block[this.head * SLOT_FIELDS + EXPIRES_AT]! <= now) {
       this.freeSlot(this.head);
       this.expiredSlots++;
     }
+  }
+
+  private enforce(dimension: number): void {
+    this.order |= dimension << (this.activeCount++ * 3);
   }
 
   /** Twice the room for slots: the buckets move up. */
   private growSlots(): void {
     const old = this.block;
     this.slotCapacity *= 2;
-    this.block = new Float64Array(FIRST_SLOT + this.slotCapacity * SLOT_FIELDS + BUCKET_NUMBERS);
+    this.block = new Float64Array(this.slotCapacity * SLOT_FIELDS + BUCKET_NUMBERS);
     this.block.set(old.subarray(0, this.bucketBase));
-    this.block.set(old.subarray(this.bucketBase), FIRST_SLOT + this.slotCapacity * SLOT_FIELDS);
-    this.bucketBase = FIRST_SLOT + this.slotCapacity * SLOT_FIELDS;
+    this.block.set(old.subarray(this.bucketBase), this.slotCapacity * SLOT_FIELDS);
+    this.bucketBase = this.slotCapacity * SLOT_FIELDS;
   }
 
   nextSlotExpiryMs(now: number): number {
-    return this.head >= 0 ? Math.max(0, this.block[FIRST_SLOT + this.head * SLOT_FIELDS + EXPIRES_AT]! - now) : Infinity;
+    return this.head >= 0 ? Math.max(0, this.block[this.head * SLOT_FIELDS + EXPIRES_AT]! - now) : Infinity;
   }
 }
 

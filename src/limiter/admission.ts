@@ -98,6 +98,8 @@ export interface Admission {
   readonly expiredLeases: number;
   /** Sets this process's concurrency cap (careful start, learned); returns the cap in force. */
   setMaxConcurrent(cap: number): number;
+  /** A careful start: the provider's figures are coming, and admissions before the first keep what reading it needs. */
+  expectFigures?(): void;
   readonly chargeRule: ChargeRule;
   /** The provider refused for its limits (a 429). */
   noteRateLimited(): void;

@@ -29,6 +29,7 @@ export class ConcurrencyCap {
     private readonly name: string,
   ) {
     this.initialConcurrency = initialConcurrency < maxConcurrent ? initialConcurrency : Infinity;
+    if (initialConcurrency !== Infinity) admission.expectFigures?.();
     if (setting !== undefined && setting !== false && setting !== 'auto') this.startAdaptive();
     this.apply();
   }
@@ -43,6 +44,7 @@ export class ConcurrencyCap {
    * a response was seen or a careful start is already set.
    */
   startCarefully(concurrency: number): void {
+    if (!this.sawResponse) this.admission.expectFigures?.();
     if (this.sawResponse || this.admission.shared || this.initialConcurrency !== Infinity || !(concurrency < this.maxConcurrent)) return;
     this.initialConcurrency = concurrency;
     this.apply();

@@ -97,7 +97,6 @@ export class RateLimiter implements LeaseOwner {
     );
     this.requests = this.queue.requests;
     this.cap = new ConcurrencyCap(this.admission, maxConcurrent, resolved.initialConcurrency, options.adaptiveConcurrency, this.clock, this.name);
-    if (resolved.initialConcurrency !== Infinity) this.local?.expectFigures();
     this.learning = this.cap.learning;
   }
 
@@ -235,7 +234,6 @@ export class RateLimiter implements LeaseOwner {
    */
   startCarefully(concurrency: number): void {
     this.cap.startCarefully(concurrency);
-    this.local?.expectFigures();
   }
 
   /** Ends a pause set by a provider's retry-after (`resetRateLimiter`, `resetCircuitBreaker`). */

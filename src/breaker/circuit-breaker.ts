@@ -13,7 +13,7 @@ import type { CircuitBreakerStats } from './breaker-stats.js';
 import { FleetLink } from './fleet-link.js';
 import { HalfOpenProbes } from './half-open-probes.js';
 import type { SharedBreakerHealthEvent } from './shared-breaker-state.js';
-import { createTripPolicies, type TripPolicies, type TripPolicy } from './trip-policies.js';
+import { createTripPolicies, type TripPolicy } from './trip-policies.js';
 
 /**
  * The event a breaker emits on every state change. `failures` is what opened it: consecutive
@@ -47,10 +47,9 @@ export class CircuitBreaker {
   private consecutiveFailures = 0;
   private successesInState = 0;
   private totalSuccesses = 0;
-  /** The trip policies (trip-policies.ts): `policies.failures` and `policies.slowCalls`, read from here. */
+  /** The trip policies (trip-policies.ts), held here rather than in their TripPolicies object. */
   private readonly failures: TripPolicy;
   private readonly slowCalls: TripPolicy | undefined;
-  private readonly policies: TripPolicies;
   /** Every state change, in order; `at` is the clock's wall time. */
   readonly onStateChange = new EventChannel<BreakerStateChangeEvent>();
   /** Health changes of the `shared` state's store (never emits without one). */
@@ -78,8 +77,7 @@ export class CircuitBreaker {
     if (typeof name !== 'string' || name === '') throw new ConfigError('circuitBreaker.name', name, 'a non-empty string');
     this.options = resolveBreakerOptions(options);
     this.clock = this.options.clock;
-    this.policies = createTripPolicies(this.options);
-    ({ failures: this.failures, slowCalls: this.slowCalls, usesTime: this.usesTime } = this.policies);
+    ({ failures: this.failures, slowCalls: this.slowCalls, usesTime: this.usesTime } = createTripPolicies(this.options));
     this.probes = new HalfOpenProbes(this.options.halfOpenMaxCalls);
     this.openMs = this.tripOpenMs = this.options.openMs;
     const { shared } = this.options;

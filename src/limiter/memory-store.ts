@@ -74,7 +74,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     const buckets = this.block;
     for (const d of spec.dimensions) {
       this.enforce(d.index);
-      const at = this.bucketBase + d.index * BUCKET_FIELDS;
+      const at = this.bucketOf(d.index);
       buckets[at + INTERVAL] = d.intervalMs;
       buckets[at + TOLERANCE] = d.burst * d.intervalMs;
       buckets[at + TAT] = -Infinity; // starts full
@@ -86,7 +86,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     if (spec.calendar) {
       // A new day: the per-day buckets are full again (their TATs left in the past).
       this.days = new CalendarDays(spec.calendar.reset, spec.calendar.wallOffsetMs, () => {
-        for (const d of DAY_DIMENSIONS) this.block[this.bucketBase + d * BUCKET_FIELDS + TAT] = -Infinity;
+        for (const d of DAY_DIMENSIONS) this.block[this.bucketOf(d) + TAT] = -Infinity;
       });
     }
   }
@@ -101,7 +101,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
     // The moment first: a new day changes the TAT it reads.
     const at = this.at(d, now);
     const b = this.block;
-    const i = this.bucketBase + d * BUCKET_FIELDS;
+    const i = this.bucketOf(d);
     const wait = gcraWaitMs(b[i + TAT]!, b[i + INTERVAL]!, b[i + TOLERANCE]!, cost, at, this.leadMs);
     return wait > 0 && this.days !== undefined && d >= 4 ? this.days.untilResetMs(now) : wait;
   }
@@ -132,7 +132,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
       const d = dimensionAt(order, i);
       const cost = costs[d]!;
       const at = this.at(d, now);
-      const k = this.bucketBase + d * BUCKET_FIELDS;
+      const k = this.bucketOf(d);
       b[k + TAT] = gcraAdmit(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, cost, at, this.leadMs);
       b[k + CHARGED] = b[k + CHARGED]! + cost;
     }
@@ -163,7 +163,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
       if (delta === 0) continue;
       // Not in CHARGED: a reconciliation is not an admission on its way to the provider.
       const at = this.at(d, now);
-      const k = this.bucketBase + d * BUCKET_FIELDS;
+      const k = this.bucketOf(d);
       b[k + TAT] = gcraCharge(b[k + TAT]!, b[k + INTERVAL]!, delta, at);
     }
   }
@@ -171,13 +171,13 @@ export class MemoryLimiterBackend implements LimiterBackend {
   level(dimension: number, now: number): number {
     const at = this.at(dimension, now);
     const b = this.block;
-    const k = this.bucketBase + dimension * BUCKET_FIELDS;
+    const k = this.bucketOf(dimension);
     return gcraLevel(b[k + TAT]!, b[k + INTERVAL]!, b[k + TOLERANCE]!, at);
   }
 
   setLevel(dimension: number, units: number, now: number): void {
     const b = this.block;
-    const k = this.bucketBase + dimension * BUCKET_FIELDS;
+    const k = this.bucketOf(dimension);
     const capacity = b[k + TOLERANCE]! / b[k + INTERVAL]!;
     const level = units < capacity ? units : capacity;
     const at = this.at(dimension, now);
@@ -185,7 +185,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
   }
 
   charged(dimension: number): number {
-    return this.block[this.bucketBase + dimension * BUCKET_FIELDS + CHARGED]!;
+    return this.block[this.bucketOf(dimension) + CHARGED]!;
   }
 
   setLimit(dimension: number, limit: number, burst: number, now: number): void {
@@ -197,7 +197,7 @@ export class MemoryLimiterBackend implements LimiterBackend {
       this.periodMs[dimension] = DIMENSION_PERIOD_MS[RATE_DIMENSIONS[dimension]!];
     }
     const b = this.block;
-    const k = this.bucketBase + dimension * BUCKET_FIELDS;
+    const k = this.bucketOf(dimension);
     b[k + INTERVAL] = this.periodMs[dimension]! / limit;
     b[k + TOLERANCE] = burst * b[k + INTERVAL]!;
     this.setLevel(dimension, level, now);
@@ -266,6 +266,11 @@ export class MemoryLimiterBackend implements LimiterBackend {
       this.freeSlot(this.head);
       this.expiredSlots++;
     }
+  }
+
+  /** Where dimension `d`'s bucket starts in `block`. */
+  private bucketOf(d: number): number {
+    return this.bucketBase + d * BUCKET_FIELDS;
   }
 
   private enforce(dimension: number): void {

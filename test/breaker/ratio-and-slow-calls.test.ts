@@ -64,7 +64,7 @@ describe('ratio mode', () => {
 
   it('costs O(1): 100k failures leave the window at its fixed ten buckets', () => {
     const { breaker, clock } = makeBreaker({ failureRatio: 1, minimumThroughput: 1_000_000, samplingWindowMs: 1_000 });
-    const policy = (breaker as unknown as { policies: { failures: FailureRatioPolicy } }).policies.failures;
+    const policy = (breaker as unknown as { failures: FailureRatioPolicy }).failures;
     expect(policy).toBeInstanceOf(FailureRatioPolicy);
     const buckets = (policy.window as unknown as { bucketCalls: Float64Array }).bucketCalls;
     for (let i = 0; i < 100_000; i++) {

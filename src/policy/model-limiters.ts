@@ -2,9 +2,9 @@
  * A service's rate limiters per model (`rateLimit.perModel`), for providers whose limits are per
  * model (OpenAI: two models on one key have separate limits). Each model's limiter is created on
  * its first call (by service-limiters.ts: the service's options, named `<service>/<model>`) and
- * learns its own limits from the headers of its own responses. Their number is bounded: a model name made up per request
- * (a typo, a version string) must not grow memory without bound; past the bound, new models share
- * the service's own limiter, and one warning says so.
+ * learns its own limits from the headers of its own responses. Their number is bounded: a model
+ * name made up per request (a typo, a version string) must not grow memory without bound; past
+ * the bound, new models share the service's own limiter, and one warning says so.
  */
 import type { Clock } from '../core/clock.js';
 import type { EventChannel, ResilienceEvent } from '../core/events.js';

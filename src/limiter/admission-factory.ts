@@ -23,7 +23,7 @@ export function createAdmission(options: RateLimiterOptions, resolved: ResolvedL
   const store = options.store ?? new MemoryLimiterStore();
   const key = options.key ?? resolved.name;
   const localOf = (backendStore: { open: MemoryLimiterStore['open'] }, limits: ResolvedLimiterOptions, limitTable: LimitTable): LocalAdmission =>
-    new LocalAdmission(backendStore.open(key, limits.spec), limitTable, { ...limits, providerDelayMs: limits.spec.providerDelayMs });
+    new LocalAdmission(backendStore.open(key, limits.spec), limitTable, { ...limits, providerDelayMs: limits.spec.providerDelayMs, learnProviderDelay: limits.spec.learnProviderDelay === true });
   if (!isSharedStore(store)) return localOf(store, resolved, table);
   if (resolved.spec.calendar) {
     // The store's buckets refill continuously: more than a calendar day gives back, so not silently.

@@ -101,8 +101,8 @@ export interface Admission {
   /** A careful start: the provider's figures are coming, and admissions before the first keep what reading it needs. */
   expectFigures?(): void;
   readonly chargeRule: ChargeRule;
-  /** The provider refused for its limits (a 429). */
-  noteRateLimited(): void;
+  /** The provider refused for its limits (a 429) at `now`. */
+  noteRateLimited(now: number): void;
   /** The store's state, for a shared one. */
   status(): SharedStoreStatus | undefined;
   close(): void;

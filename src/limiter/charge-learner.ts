@@ -60,8 +60,8 @@ export class ChargeLearner {
   /** Index in RULES of the rule in force. */
   private current = 0;
 
-  /** `delayMs`: the provider delay, how long a request may take to reach the provider. */
-  constructor(private readonly delayMs: number) {}
+  /** `lead`: the provider delay, how long a request may take to reach the provider (provider-lead.ts). */
+  constructor(private readonly lead: { readonly ms: number }) {}
 
   /** The rule learned so far (the sum until evidence says otherwise). */
   get rule(): ChargeRule {
@@ -92,13 +92,13 @@ export class ChargeLearner {
       // Between two figures the provider's level stayed below what the first plus the refill
       // reach: when that is the bucket's capacity, refill may have been lost, and no window
       // across this gap tells the charges.
-      if (latest !== undefined && latest.remaining + ratePerMs * (b.at - latest.at + this.delayMs) > capacity) this.observed.length = 0;
+      if (latest !== undefined && latest.remaining + ratePerMs * (b.at - latest.at + this.lead.ms) > capacity) this.observed.length = 0;
       this.latest = b;
     }
     this.ratePerMs = ratePerMs;
     const verdict = this.judge(b);
     const last = this.observed[this.observed.length - 1];
-    if (!last || b.at - last.at >= Math.max(MIN_SPACING_MS, this.delayMs)) {
+    if (!last || b.at - last.at >= Math.max(MIN_SPACING_MS, this.lead.ms)) {
       this.observed.push(b);
       if (this.observed.length > OBSERVATIONS) this.observed.shift();
     }

@@ -134,7 +134,10 @@ export class FailoverAdmission implements Admission {
     return this.store.chargeRule;
   }
 
-  noteRateLimited(): void {}
+  noteRateLimited(now: number): void {
+    this.local?.noteRateLimited(now);
+    this.store.noteRateLimited(now);
+  }
 
   status(): SharedStoreStatus {
     return {

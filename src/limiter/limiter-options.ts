@@ -45,6 +45,12 @@ export interface RateLimiterOptions {
    * whose figures are taken as the response leaves. Default true.
    */
   learnChargeRule?: boolean;
+  /**
+   * Raise on a provider's figures only as far as a learned lead allows (provider-lead.ts): 1 s
+   * at the start, halving its excess over `providerDelayMs` every 2 s, doubled (up to
+   * 2 s) by every 429; a fixed delay does not hold at a busy start. Default true.
+   */
+  learnProviderDelay?: boolean;
   /** Burst of a learned per-minute limit, in seconds of its rate. Default 60 (a minute's worth, as OpenAI's and Anthropic's buckets hold). */
   learnedBurstSeconds?: number;
   /**
@@ -80,7 +86,8 @@ export interface RateLimiterOptions {
    * Expected time from our admission to the provider's (network and client overhead). From a
    * full bucket the provider's bucket stays full, wasting its refill, until our first request
    * reaches it; that refill is charged up front so we never run ahead of the provider. It is
-   * also how long a provider's figures may lack our latest admissions (provider-state.ts).
+   * also how long a provider's figures may lack our latest admissions (provider-state.ts): the
+   * floor of the lead learned with `learnProviderDelay`, and what a figure is lowered on.
    * Default 0; UnifiedLLMClient uses HTTP_PROVIDER_DELAY_MS (100).
    */
   providerDelayMs?: number;
@@ -116,6 +123,7 @@ const KNOWN_OPTIONS = [
   'initialLimits',
   'learnLimits',
   'learnChargeRule',
+  'learnProviderDelay',
   'learnedBurstSeconds',
   'initialConcurrency',
   'adaptiveConcurrency',
@@ -169,7 +177,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
     dimensions.push({ index, name, limit, burst, intervalMs: DIMENSION_PERIOD_MS[name] / limit });
     sources.push(configured !== undefined ? 'configured' : 'initial');
   });
-  for (const flag of ['learnLimits', 'learnChargeRule'] as const) {
+  for (const flag of ['learnLimits', 'learnChargeRule', 'learnProviderDelay'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new ConfigError(`${path}.${flag}`, options[flag], 'true or false');
   }
   const maxConcurrent =
@@ -181,6 +189,7 @@ export function resolveLimiterOptions(options: RateLimiterOptions, path = 'rateL
       maxConcurrent,
       leaseTimeoutMs: positiveNumber(`${path}.leaseTimeoutMs`, options.leaseTimeoutMs ?? LIMITER_DEFAULTS.leaseTimeoutMs),
       providerDelayMs: nonNegativeNumber(`${path}.providerDelayMs`, options.providerDelayMs ?? 0),
+      learnProviderDelay: options.learnProviderDelay ?? true,
       ...calendarOf(options, path),
     },
     sources,

@@ -27,6 +27,8 @@ export interface LimiterSpec {
   readonly leaseTimeoutMs: number;
   /** Expected delay from our admission to the provider's; see RateLimiterOptions.providerDelayMs. */
   readonly providerDelayMs: number;
+  /** Learn the delay from response times, providerDelayMs being its floor (provider-lead.ts). Default false. */
+  readonly learnProviderDelay?: boolean;
   /**
    * Per-day limits counted in calendar days (calendar-days.ts) rather than refilled continuously;
    * `wallOffsetMs` is the wall clock minus the limiter's clock. Undefined: continuous.

@@ -11,6 +11,7 @@ import type { Lease } from './lease.js';
 import { CONCURRENCY_INDEX, type LimiterBackend, NO_SLOT, PAUSE_INDEX, REFUSED } from './limiter-store.js';
 import type { ProviderRateLimitState } from './limiter-types.js';
 import type { LimitTable } from './limit-table.js';
+import { ProviderLead } from './provider-lead.js';
 import { hasFigures, ProviderFollower } from './provider-state.js';
 import { TransitLog } from './transit-log.js';
 import { hasRefund } from './usage-deltas.js';
@@ -20,7 +21,10 @@ const DIMENSION_COUNT = RATE_DIMENSIONS.length;
 const OUTPUT_TOKENS = 3;
 
 export interface LocalAdmissionOptions {
+  /** The configured provider delay: the lead charged from a full bucket, and the floor of the learned one. */
   readonly providerDelayMs: number;
+  /** Start cautious and learn the lead from the provider's refusals (provider-lead.ts). */
+  readonly learnProviderDelay: boolean;
   readonly learnLimits: boolean;
   readonly learnedBurstSeconds: number;
   readonly learnChargeRule: boolean;
@@ -38,8 +42,10 @@ export class LocalAdmission implements Admission, Grant {
   slotted = false;
   slot = -1;
   generation = 0;
-  /** What was admitted within the provider delay (unseen by the provider's figures); only with a delay. */
+  /** What was admitted within the lead (unseen by the provider's figures); only with a lead. */
   private readonly transit: TransitLog | undefined;
+  /** How long our requests may take to reach the provider, as configured or learned. */
+  private readonly lead: ProviderLead;
   /** Headers with figures have been seen: leases carry what the provider's figures may lack. */
   private followsHeaders = false;
   private awaitingFigures = false;
@@ -61,8 +67,9 @@ export class LocalAdmission implements Admission, Grant {
     this.backend = backend;
     this.table = table;
     this.options = options;
-    this.transit = options.providerDelayMs > 0 ? new TransitLog(options.providerDelayMs) : undefined;
-    this.follower = new ProviderFollower(backend, table, this.transit, options);
+    this.lead = new ProviderLead(options.providerDelayMs, options.learnProviderDelay);
+    this.transit = this.lead.maxMs > 0 ? new TransitLog(this.lead.maxMs) : undefined;
+    this.follower = new ProviderFollower(backend, table, this.transit, { ...options, lead: this.lead });
   }
 
   /**
@@ -135,8 +142,9 @@ export class LocalAdmission implements Admission, Grant {
     if (pauseMs > 0) this.backend.pauseUntil(now + pauseMs);
     if (!this.followsHeaders && hasFigures(state)) {
       this.followsHeaders = true;
-      if (this.options.learnChargeRule) this.follower.chargeLearner = new ChargeLearner(this.options.providerDelayMs);
+      if (this.options.learnChargeRule) this.follower.chargeLearner = new ChargeLearner(this.lead);
     }
+    this.lead.at(now);
     this.follower.apply(state, now, lease);
   }
 
@@ -190,8 +198,9 @@ export class LocalAdmission implements Admission, Grant {
     return this.follower.chargeLearner?.rule ?? 'input+max_tokens';
   }
 
-  noteRateLimited(): void {
+  noteRateLimited(now: number): void {
     this.follower.chargeLearner?.reset();
+    this.lead.rateLimited(now);
   }
 
   /** Sets every enforced dimension's available units (indexed like RATE_DIMENSIONS): where a failover's local share starts. */
@@ -210,10 +219,11 @@ export class LocalAdmission implements Admission, Grant {
     const base = new Float64Array(4);
     for (let d = 0; d < 4; d++) {
       const charged = this.backend.charged(d);
-      const since = this.transit
-        ? this.transit.chargedAfter(now - this.options.providerDelayMs, d, charged)
-        : dimensionCost(d, lease.tokens, lease.inputTokens, lease.outputTokens);
-      if (Number.isNaN(since)) return undefined;
+      // This admission itself is after it, whatever the lead (a lead of 0 reads its own entry as before).
+      const own = dimensionCost(d, lease.tokens, lease.inputTokens, lease.outputTokens);
+      const logged = this.transit ? this.transit.chargedAfter(now - this.lead.at(now), d, charged) : own;
+      if (Number.isNaN(logged)) return undefined;
+      const since = logged > own ? logged : own;
       base[d] = charged - since;
     }
     return base;

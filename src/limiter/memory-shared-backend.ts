@@ -35,7 +35,7 @@ export class MemorySharedBackend implements SharedLimiterBackend {
     private readonly spec: CallerSpec,
   ) {}
 
-  admit(batch: readonly SharedAdmitRequest[], wantBase = false): Promise<SharedAdmitReply> {
+  admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number): Promise<SharedAdmitReply> {
     // Copied now, as a Redis client serializes its arguments: the call runs half a round trip later.
     const requests: SharedAdmitRequest[] = batch.map((r) => ({
       costs: Array.from(r.costs),
@@ -44,7 +44,7 @@ export class MemorySharedBackend implements SharedLimiterBackend {
       // As the Redis backend sends it: a non-finite wait is no limit, a negative one none.
       maxWaitMs: Number.isFinite(r.maxWaitMs) ? Math.max(0, r.maxWaitMs) : Infinity,
     }));
-    return this.run('admit', (now) => admit(this.keys, this.spec, requests, wantBase, now, () => this.link.newLeaseId())).then(({ reply, reclaimed }) => {
+    return this.run('admit', (now) => admit(this.keys, this.spec, requests, baseLeadMs, now, () => this.link.newLeaseId())).then(({ reply, reclaimed }) => {
       this.expiredSlots += reclaimed;
       return reply;
     });
@@ -67,9 +67,9 @@ export class MemorySharedBackend implements SharedLimiterBackend {
     });
   }
 
-  async follow(pauseMs: number | undefined, figures: readonly ProviderFigure[]): Promise<void> {
+  async follow(pauseMs: number | undefined, figures: readonly ProviderFigure[], leadMs = this.spec.lead): Promise<void> {
     const copy = figures.map((f) => ({ ...f }));
-    await this.run('follow', (now) => follow(this.keys, this.spec, pauseMs, copy, now));
+    await this.run('follow', (now) => follow(this.keys, this.spec, pauseMs, copy, leadMs, now));
   }
 
   hello(processId: string, ttlMs: number): Promise<number> {

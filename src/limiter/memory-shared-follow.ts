@@ -18,7 +18,7 @@ import type { ProviderFigure } from './shared-store.js';
 const TOLERANCE_UNITS = 1;
 
 /** Applies a retry-after (ms, already capped; undefined: none) and the figures; returns how many levels moved. */
-export function follow(keys: MemoryLimiterKeys, spec: CallerSpec, pauseMs: number | undefined, figures: readonly ProviderFigure[], now: number): number {
+export function follow(keys: MemoryLimiterKeys, spec: CallerSpec, pauseMs: number | undefined, figures: readonly ProviderFigure[], readLeadMs: number, now: number): number {
   if (pauseMs !== undefined) {
     const until = now + Math.max(0, pauseMs);
     if (until > keys.pauseUntil) {
@@ -31,7 +31,10 @@ export function follow(keys: MemoryLimiterKeys, spec: CallerSpec, pauseMs: numbe
   for (const figure of figures) {
     const i = figure.index;
     if (!spec.order.includes(i)) continue;
-    const { high, low } = readings(keys, spec, figure, now);
+    // Lowered as the configured lead says, raised only as far as the caller's (learned) lead allows (provider-state.ts).
+    const { high, low: lowAtFloor } = readings(keys, figure, spec.lead, now);
+    const readLead = Math.max(0, readLeadMs);
+    const low = readLead === spec.lead ? lowAtFloor : readings(keys, figure, readLead, now).low;
     const level = gcraLevel(keys.tat[i]!, spec.interval[i]!, spec.tolerance[i]!, now);
     let target: number | undefined;
     if (level > high + TOLERANCE_UNITS) target = high;
@@ -48,31 +51,34 @@ export function follow(keys: MemoryLimiterKeys, spec: CallerSpec, pauseMs: numbe
   return moved;
 }
 
-/** The two readings of a figure: `low` only when it can be read as at the request's admission. */
-function readings(keys: MemoryLimiterKeys, spec: CallerSpec, figure: ProviderFigure, now: number): { high: number; low: number | undefined } {
+/**
+ * The two readings of a figure against `lead`: `low` only when it can be read as at the request's
+ * admission, which needs the ring to reach back `lead` (a learned lead longer than that: no raise).
+ */
+function readings(keys: MemoryLimiterKeys, figure: ProviderFigure, lead: number, now: number): { high: number; low: number | undefined } {
   const i = figure.index;
   const remaining = figure.remaining;
   // A bound taken as given; and without a provider delay nothing says what is still travelling: it only lowers.
-  if (!figure.exact || !(spec.lead > 0)) return { high: remaining, low: undefined };
+  if (!figure.exact || !(lead > 0)) return { high: remaining, low: undefined };
   const charged = keys.charged[i]!;
   // As the response left: less everything charged since provider-delay ago, reservations included.
-  const fresh = keys.startedBy(i, now - spec.lead);
+  const fresh = keys.startedBy(i, now - lead);
   const admittedAt = finite(figure.admittedAt);
   // The figure holds its own request (it was served): started within the delay, it is not travelling.
-  const own = admittedAt !== undefined && admittedAt > now - spec.lead ? figure.ownCost : 0;
+  const own = admittedAt !== undefined && admittedAt > now - lead ? figure.ownCost : 0;
   const asLeft = fresh === undefined ? remaining : remaining - Math.max(0, charged - fresh - own);
   if (fresh === undefined || admittedAt === undefined) return { high: asLeft, low: undefined };
   // As the provider admitted the request: what the fleet had started provider-delay before it, the
   // higher of what the caller saw and the ring (both lower bounds).
   let base = finite(figure.base) ?? -Infinity;
-  const ringBase = keys.startedBy(i, admittedAt - spec.lead);
+  const ringBase = keys.startedBy(i, admittedAt - lead);
   if (ringBase !== undefined && ringBase > base) base = ringBase;
   if (!(base > -Infinity && base <= charged)) return { high: asLeft, low: undefined };
   const since = Math.max(0, charged - base - figure.ownCost);
   let atAdmission = remaining;
   const rate = finite(figure.refillPerMs);
   const ago = now - admittedAt;
-  if (rate !== undefined && ago > spec.lead) atAdmission = Math.min(remaining + rate * (ago - spec.lead), finite(figure.refillCap) ?? Infinity);
+  if (rate !== undefined && ago > lead) atAdmission = Math.min(remaining + rate * (ago - lead), finite(figure.refillCap) ?? Infinity);
   atAdmission -= since;
   return atAdmission > asLeft ? { high: atAdmission, low: asLeft } : { high: asLeft, low: atAdmission };
 }

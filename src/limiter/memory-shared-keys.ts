@@ -26,7 +26,7 @@ export interface CallerSpec {
   /** Bucket capacity in ms, burst x interval (0 where not configured). */
   readonly tolerance: Float64Array;
   readonly maxTolerance: number;
-  /** The provider delay: charged up front from a full bucket, and the transit ring's horizon. */
+  /** The configured provider delay: charged up front from a full bucket, the transit ring's width, and the lead of a figure read without one. */
   readonly lead: number;
   /** Infinity: no cap. */
   readonly maxConcurrent: number;

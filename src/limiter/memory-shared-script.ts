@@ -43,13 +43,13 @@ export interface AdmitOutcome {
  * when it fits within its maxWait, is admitted with a delay (a reservation) and the batch stops
  * there. `maxWaitMs` is in [0, Infinity]; `newLeaseId` names a lease taken.
  */
-export function admit(keys: MemoryLimiterKeys, spec: CallerSpec, batch: readonly SharedAdmitRequest[], wantBase: boolean, now: number, newLeaseId: () => string): AdmitOutcome {
+export function admit(keys: MemoryLimiterKeys, spec: CallerSpec, batch: readonly SharedAdmitRequest[], baseLeadMs: number | undefined, now: number, newLeaseId: () => string): AdmitOutcome {
   const liveProcesses = keys.liveProcesses(now);
   // Where the fleet stood provider-delay before this batch, read before it changes anything.
   let base: number[] | undefined;
-  if (wantBase) {
+  if (baseLeadMs !== undefined) {
     base = notConfigured();
-    const snapshot = keys.snapshotAt(now - spec.lead);
+    const snapshot = keys.snapshotAt(now - Math.max(0, baseLeadMs));
     if (snapshot) for (const i of spec.order) base[i] = snapshot.started[i]!;
   }
   let reservationsChanged = keys.pruneReservations(now);

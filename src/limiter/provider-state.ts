@@ -8,7 +8,7 @@
  *
  * Remaining budget: the provider computed it when it admitted the request whose response carries
  * it, so it lacks what we admitted after that request (still on its way). Any of our requests
- * admitted later than `providerDelayMs` before it may have reached the provider after its figure
+ * admitted later than the provider delay (provider-lead.ts) before it may have reached the provider after its figure
  * was taken: all of them are subtracted, and the provider's refill since is not added (we cannot
  * know when exactly the figure was taken). What is left is a level the provider's bucket holds
  * at least; our view moves to it in both directions. So a provider charging less than we
@@ -57,7 +57,8 @@ export interface FollowerOptions {
   readonly learnLimits: boolean;
   /** Burst of a learned per-minute dimension, in seconds of its rate (60: a minute's worth). */
   readonly learnedBurstSeconds: number;
-  readonly providerDelayMs: number;
+  /** How long our requests may take to reach the provider: learned (`ms`) and configured (`floorMs`; provider-lead.ts). */
+  readonly lead: { readonly ms: number; readonly floorMs: number };
 }
 
 /** Headers' figures beyond this are nonsense (`1e309`, overflowed counters): ignored. */
@@ -101,6 +102,9 @@ export class ProviderFollower {
   readonly syncedAt = new Float64Array(RATE_DIMENSIONS.length).fill(-Infinity);
   /** Learns the provider's token charge rule from the token figures; set by the limiter once it follows headers. */
   chargeLearner: ChargeLearner | undefined = undefined;
+  /** A figure's two readings, as the last {@link read} left them. */
+  private high = NaN;
+  private low = NaN;
 
   constructor(
     private readonly buckets: FollowedBuckets,
@@ -198,51 +202,76 @@ export class ProviderFollower {
       }
       return;
     }
-    const fresh = this.chargedWithinDelay(index, now);
-    if (Number.isNaN(fresh)) return;
-    // Taken as fresh (computed as the response left), the figure lacks only what is still
-    // travelling. Taken when the provider admitted this request, it lacks everything we admitted
-    // since but the refill since too (see atAdmission). Neither can be told apart from here: the
-    // provider's bucket holds the lower of the two either way, so our view moves to it when above
-    // both (falling only to the higher one left the view above a fresh figure after a long call:
-    // the property test's at-response refusal) and when below both; in between, our own
-    // accounting stands. Without the request's admission, only the first reading, to lower.
-    // The figure holds its own request (it was served): admitted within the delay, it is not travelling.
-    const own = lease !== undefined && index <= 3 && lease.admittedAt > now - this.options.providerDelayMs ? dimensionCost(index, lease.tokens, lease.inputTokens, lease.outputTokens) : 0;
-    const asFresh = family.remaining - Math.max(0, fresh - own);
-    const asAdmitted = lease?.transitBase !== undefined && index <= 3 ? this.atAdmission(index, family, now, lease) : NaN;
-    const high = Number.isNaN(asAdmitted) ? asFresh : Math.max(asFresh, asAdmitted);
-    const low = Math.min(asFresh, asAdmitted);
-    const lowest = Number.isNaN(low) ? high : low;
-    // A bucket learned just now has no accounting of ours to stand: it starts at the lower reading.
-    const target = learned || level > high + slack ? lowest : level < low - slack ? low : NaN;
+    // Raised only as far as the learned lead allows (it covers a busy start and what the
+    // provider's refusals taught), lowered as far as the configured one says: a burst admitted
+    // within a long lead would be counted twice by a fall (the provider has them; nothing in our
+    // accounting is wrong), and with no later figure, nothing would take that back but the refill.
+    const learnedLead = this.options.lead.ms;
+    const floorLead = this.options.lead.floorMs;
+    // Unread (what is travelling within the learned lead is no longer known): no raise, a fall still.
+    const readLearned = this.read(index, family, now, lease, learnedLead);
+    const raiseTo = readLearned ? this.low : NaN;
+    let target: number;
+    if (learned) {
+      // A bucket learned just now has no accounting of ours to stand: it starts at the lower reading.
+      if (!readLearned) return;
+      target = Number.isNaN(raiseTo) ? this.high : raiseTo;
+    } else {
+      if (floorLead === learnedLead ? !readLearned : !this.read(index, family, now, lease, floorLead)) return;
+      const lowest = Number.isNaN(this.low) ? this.high : this.low;
+      target = level > this.high + slack ? lowest : level < raiseTo - slack ? raiseTo : NaN;
+    }
     if (Number.isNaN(target)) return;
     this.buckets.setLevel(index, target, now);
     this.syncedAt[index] = now;
   }
 
   /**
+   * Reads a figure against `leadMs` into `high` and `low` (NaN when it cannot be read as at the
+   * request's admission); false when what is travelling cannot be told.
+   *
+   * Taken as fresh (computed as the response left), the figure lacks only what is still
+   * travelling. Taken when the provider admitted this request, it lacks everything we admitted
+   * since but the refill since too (see atAdmission). Neither can be told apart from here: the
+   * provider's bucket holds the lower of the two either way, so our view moves to it when above
+   * both (falling only to the higher one left the view above a fresh figure after a long call:
+   * the property test's at-response refusal) and when below both; in between, our own
+   * accounting stands. Without the request's admission, only the first reading, to lower.
+   */
+  private read(index: number, family: Family, now: number, lease: Lease | undefined, leadMs: number): boolean {
+    const fresh = this.chargedWithinDelay(index, now, leadMs);
+    if (Number.isNaN(fresh)) return false;
+    // The figure holds its own request (it was served): admitted within the delay, it is not travelling.
+    const own = lease !== undefined && index <= 3 && lease.admittedAt > now - leadMs ? dimensionCost(index, lease.tokens, lease.inputTokens, lease.outputTokens) : 0;
+    const asFresh = family.remaining! - Math.max(0, fresh - own);
+    const asAdmitted = lease?.transitBase !== undefined && index <= 3 ? this.atAdmission(index, family, now, lease, leadMs) : NaN;
+    this.high = Number.isNaN(asAdmitted) ? asFresh : Math.max(asFresh, asAdmitted);
+    this.low = Math.min(asFresh, asAdmitted);
+    return true;
+  }
+
+  /**
    * The provider's level now if its figure was taken when it admitted the request (at most
-   * `providerDelayMs` after our admission): the figure, plus the refill since then (at the rate
+   * the provider delay after our admission): the figure, plus the refill since then (at the rate
    * the same headers state, never above the bucket), less everything we admitted since
-   * `providerDelayMs` before the request (any of it may have arrived after the figure was taken)
+   * the provider delay before the request (any of it may have arrived after the figure was taken)
    * except the request itself (the figure includes it).
    */
-  private atAdmission(index: number, family: Family, now: number, lease: Lease): number {
+  private atAdmission(index: number, family: Family, now: number, lease: Lease, leadMs: number): number {
     const own = dimensionCost(index, lease.tokens, lease.inputTokens, lease.outputTokens);
     const since = Math.max(0, this.buckets.charged(index) - lease.transitBase![index]! - own);
     let level = family.remaining!;
     if (valid(family.limit, Number.MIN_VALUE) && index === family.index) {
-      const elapsed = now - lease.admittedAt - this.options.providerDelayMs;
+      const elapsed = now - lease.admittedAt - leadMs;
       const capacity = Math.min(this.table.burst[index]!, family.limit);
       if (elapsed > 0) level = Math.min(capacity, level + (family.limit * elapsed) / DIMENSION_PERIOD_MS[RATE_DIMENSIONS[index]!]);
     }
     return level - since;
   }
 
-  /** What we admitted within the provider delay (still travelling to it); NaN when it cannot be told. */
-  private chargedWithinDelay(index: number, now: number): number {
+  /** What we admitted within `leadMs` (still travelling to the provider); NaN when it cannot be told. */
+  private chargedWithinDelay(index: number, now: number, leadMs: number): number {
     if (!this.transit || index > 3) return 0;
-    return this.transit.chargedAfter(now - this.options.providerDelayMs, index, this.buckets.charged(index));
+    return this.transit.chargedAfter(now - leadMs, index, this.buckets.charged(index));
   }
 }

@@ -219,7 +219,7 @@ export class RateLimiter implements LeaseOwner {
 
   /** The provider refused for its limits (a 429): what was learned of its charge rule is forgotten. */
   noteRateLimited(): void {
-    this.admission.noteRateLimited();
+    this.admission.noteRateLimited(this.clock.now());
   }
 
   /** Ms admission stays paused by a provider's retry-after (0 when not paused). */

@@ -72,7 +72,7 @@ export class SharedAdmission implements Admission {
     const requests = batch.map(
       (ask): SharedAdmitRequest => ({ costs: ask.costsInto(new Float64Array(RATE_DIMENSIONS.length)), slot: ask.slot, force: ask.force === true, maxWaitMs: Math.max(0, ask.deadline - now) }),
     );
-    const reply = await this.backend.admit(requests, this.provider.following);
+    const reply = await this.backend.admit(requests, this.provider.following ? this.provider.lead.at(now) : undefined);
     const at = this.context.clock.now();
     this.answered = true;
     this.provider.recordCharges(reply.charged, reply.storeTime);
@@ -106,7 +106,7 @@ export class SharedAdmission implements Admission {
       lease.storeAdmittedAt = reply.storeTime + grant.delayMs;
       // Only a process that follows provider figures reads them against a base (as local
       // admission does): no allocation per admission otherwise. Without one, the store reads from its ring.
-      if (this.provider.following) lease.transitBase = this.provider.baseAt(lease.storeAdmittedAt, reply.base);
+      if (this.provider.following) lease.transitBase = this.provider.baseAt(lease.storeAdmittedAt, now, reply.base);
     }
     if (grant.leaseId !== null) {
       this.leases.set(lease, grant.leaseId);
@@ -144,7 +144,7 @@ export class SharedAdmission implements Admission {
       this.blockedUntil = now + pauseMs;
       this.blockedOn = PAUSE_INDEX;
     }
-    this.provider.apply(state, lease);
+    this.provider.apply(state, lease, now);
   }
 
   clearPause(): void {
@@ -186,7 +186,9 @@ export class SharedAdmission implements Admission {
   /** The charge rule is not learned across a fleet (shared-provider-state.ts). */
   readonly chargeRule: ChargeRule = 'input+max_tokens';
 
-  noteRateLimited(): void {}
+  noteRateLimited(now: number): void {
+    this.provider.lead.rateLimited(now);
+  }
 
   status(): undefined {
     return undefined;

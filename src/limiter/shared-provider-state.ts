@@ -14,6 +14,7 @@ import { dimensionCost, DIMENSION_PERIOD_MS, RATE_DIMENSIONS } from './dimension
 import type { Lease } from './lease.js';
 import type { LimiterSpec } from './limiter-store.js';
 import type { ProviderRateLimitState } from './limiter-types.js';
+import { ProviderLead } from './provider-lead.js';
 import { familiesOf, pauseMsOf, valid } from './provider-state.js';
 import type { ProviderFigure, SharedLimiterBackend } from './shared-store.js';
 import { TransitLog } from './transit-log.js';
@@ -29,14 +30,17 @@ export class SharedProviderState {
   private readonly latestOf = (dimension: number): number => this.latest[dimension]!;
   /** A response's figures have been seen: admissions ask the store where the fleet stood (see SharedAdmitReply.base). */
   following = false;
+  /** How long this process's requests take to reach the provider, as configured or learned (each process its own). */
+  readonly lead: ProviderLead;
 
   constructor(
     private readonly backend: Pick<SharedLimiterBackend, 'follow'>,
     private readonly spec: LimiterSpec,
     private readonly onError: (error: unknown) => void,
   ) {
+    this.lead = new ProviderLead(spec.providerDelayMs, spec.learnProviderDelay === true);
     // Covering the provider delay before an admission (at least a few ms, for a delay of 0).
-    this.samples = new TransitLog(Math.max(spec.providerDelayMs, 1), false);
+    this.samples = new TransitLog(Math.max(this.lead.maxMs, 1), false);
   }
 
   /** The fleet's charges right after an admission batch the store ran at `storeTime` (its clock). */
@@ -51,21 +55,26 @@ export class SharedProviderState {
    * at most (undefined when not known): the higher of what the store answered for its batch
    * (`fromStore`) and this process's own samples.
    */
-  baseAt(storeTime: number, fromStore?: readonly number[]): Float64Array | undefined {
+  baseAt(storeTime: number, now: number, fromStore?: readonly number[]): Float64Array | undefined {
     if (Number.isNaN(storeTime)) return undefined;
+    const leadMs = this.lead.at(now);
     const base = new Float64Array(MINUTE_DIMENSIONS);
     for (let d = 0; d < MINUTE_DIMENSIONS; d++) {
       const latest = this.latest[d]!;
-      const sampled = Number.isNaN(latest) ? NaN : latest - this.samples.chargedAfter(storeTime - this.spec.providerDelayMs, d, latest);
+      const sampled = Number.isNaN(latest) ? NaN : latest - this.samples.chargedAfter(storeTime - leadMs, d, latest);
       const answered = fromStore?.[d] ?? NaN;
       base[d] = Number.isNaN(sampled) ? answered : Number.isNaN(answered) ? sampled : Math.max(sampled, answered);
     }
     return base.every(Number.isNaN) ? undefined : base;
   }
 
-  /** Sends the response's retry-after (already capped) and figures to the store. `own`: the request's admission through this store. */
-  apply(state: ProviderRateLimitState, own: Lease | undefined): void {
+  /**
+   * Sends the response's retry-after (already capped) and figures to the store. `own`: the
+   * request's admission through this store; `now`: this process's clock.
+   */
+  apply(state: ProviderRateLimitState, own: Lease | undefined, now: number): void {
     this.following = true;
+    this.lead.at(now);
     const figures: ProviderFigure[] = [];
     for (const family of familiesOf(state)) {
       const spec = this.spec.dimensions.find((d) => d.index === family.index) ?? this.spec.dimensions.find((d) => d.index === family.dayIndex);
@@ -91,6 +100,6 @@ export class SharedProviderState {
     }
     const pauseMs = pauseMsOf(state);
     if (pauseMs === undefined && figures.length === 0) return;
-    this.backend.follow(pauseMs, figures).catch(this.onError);
+    this.backend.follow(pauseMs, figures, this.lead.ms).catch(this.onError);
   }
 }

@@ -86,8 +86,8 @@ export interface ProviderFigure {
 
 /** One limiter's state in a shared store. Every method rejects with an error of kind 'store' on failure. */
 export interface SharedLimiterBackend {
-  /** `wantBase`: also answer where the fleet stood provider-delay before (see SharedAdmitReply.base). */
-  admit(batch: readonly SharedAdmitRequest[], wantBase?: boolean): Promise<SharedAdmitReply>;
+  /** `baseLeadMs`: also answer where the fleet stood that long before (see SharedAdmitReply.base); undefined: not asked. */
+  admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number): Promise<SharedAdmitReply>;
   /**
    * Frees a lease (null: none) and reconciles usage (deltas indexed like RATE_DIMENSIONS; null:
    * none). `admittedAt`: when the store admitted the request (its clock); a refund is dropped where
@@ -98,8 +98,12 @@ export interface SharedLimiterBackend {
   renew(leaseIds: readonly string[]): Promise<number>;
   /** Ends the fleet's pause at once. */
   clearPause(): Promise<void>;
-  /** Applies a response's retry-after (ms; undefined: none) and rate-limit figures for the fleet, in one call. */
-  follow(pauseMs: number | undefined, figures: readonly ProviderFigure[]): Promise<void>;
+  /**
+   * Applies a response's retry-after (ms; undefined: none) and rate-limit figures for the fleet, in
+   * one call. `leadMs`: how long the caller's requests may take to reach the provider, what an exact
+   * figure lacks (provider-lead.ts; default the spec's providerDelayMs).
+   */
+  follow(pauseMs: number | undefined, figures: readonly ProviderFigure[], leadMs?: number): Promise<void>;
   /** Registers this process as live for `ttlMs`; resolves to the number of live processes. */
   hello(processId: string, ttlMs: number): Promise<number>;
   /** The shared state now: units available per dimension (indexed like RATE_DIMENSIONS), leases held, pause left. */

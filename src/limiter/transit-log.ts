@@ -23,6 +23,7 @@ export class TransitLog {
    * fleet's), known only from the first sample on.
    */
   constructor(
+    /** How far back readings reach (entries older are kept only while the log has room). */
     private readonly horizonMs: number,
     private readonly fromZero = true,
   ) {
@@ -51,13 +52,25 @@ export class TransitLog {
    * log no longer reaches back to `since` (more admissions happened since than it holds).
    */
   chargedAfter(since: number, dimension: number, chargedNow: number): number {
-    for (let i = 1; i <= this.size; i++) {
-      const slot = (this.next - i + this.capacity) % this.capacity;
-      if (this.times[slot]! <= since) return chargedNow - this.charged[slot * DIMENSIONS_TRACKED + dimension]!;
+    // The latest entry at or before `since`: times only grow, so a binary search over entries
+    // counted back from the newest (1) to the oldest (size); a learned lead may span thousands.
+    let low = 1;
+    let high = this.size + 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.times[this.slotBack(mid)]! <= since) high = mid;
+      else low = mid + 1;
     }
+    if (low <= this.size) return chargedNow - this.charged[this.slotBack(low) * DIMENSIONS_TRACKED + dimension]!;
     // Every admission logged is recent. A log that never dropped an entry holds them all since the
     // start (not merely one with room left: after a grow it has room, and has lost the oldest).
     return !this.wrapped && this.fromZero ? chargedNow : NaN;
+  }
+
+  /** The slot of the entry `back` places behind the newest (1: the newest). */
+  private slotBack(back: number): number {
+    const slot = this.next - back;
+    return slot < 0 ? slot + this.capacity : slot;
   }
 
   private grow(): void {

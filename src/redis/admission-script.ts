@@ -11,7 +11,8 @@
  * [4] live processes sorted set (process id -> expiry ms).
  *
  * The transit ring: what the fleet had charged at moments of the last few provider delays (one
- * snapshot per slot of G = max(5, lead / 8) ms, 32 slots), so that a provider's figure, which lacks
+ * snapshot per slot of G = max(5, lead / 8) ms, 32 slots, with lead the configured provider delay),
+ * so that a provider's figure, which lacks
  * what the fleet admitted within the provider delay, is read against every process's admissions,
  * not only the caller's. The ring holds the charges of requests *started* by then (a reservation
  * starts after its delay: charged before a figure's moment, it may reach the provider long after;
@@ -21,18 +22,19 @@
  * everything charged ('c') less what had started provider-delay before its moment.
  *
  * ARGV, common header (see `script-args.ts`):
- *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (lead), [4] maxConcurrent
+ *   [1] op, [2] fingerprint ('' = do not check), [3] providerDelayMs (the configured lead), [4] maxConcurrent
  *   (-1 = no cap), [5] lease TTL ms, [6] n = configured dimensions, then n triples
  *   (index, intervalMs, toleranceMs); op arguments start at ARGV[7 + 3n]:
- *   - admit:   deadline (Redis ms; '' = none: past it, nothing is admitted), wantBase (1: also
- *              answer what the fleet had started provider-delay before), m, then m requests of
+ *   - admit:   deadline (Redis ms; '' = none: past it, nothing is admitted), base lead ('' = none;
+ *              ms: also answer what the fleet had started that long before), m, then m requests of
  *              (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, maxWaitMs, n costs)
  *   - wait:    n costs (a dry run: how long until they fit, ignoring concurrency)
  *   - settle:  leaseId ('' = none), admittedAt (Redis ms; '' = unknown), n deltas (positive debits,
  *              negative refunds; never above a full bucket; a refund of a request admitted before
  *              the provider's figures last set the level is dropped, output tokens (index 3) aside)
- *   - follow:  pauseMs ('' = none), k, then k figures of (index, remaining, exact (0: only lowers,
- *              as given; 1: less what the fleet admitted within the provider delay, and raises too),
+ *   - follow:  pauseMs ('' = none), lead (the caller's provider delay, ms), k, then k figures of
+ *              (index, remaining, exact (0: only lowers, as given; 1: less what the fleet admitted
+ *              within the lead, and raises too),
  *              refill per ms ('' = unknown), refill cap, base ('' = unknown: the fleet's charges
  *              provider-delay before the request's admission, as the caller last saw them),
  *              admittedAt (Redis ms; '' = unknown), own cost) - see the op
@@ -48,7 +50,7 @@
  *              refused or delayed a request (-1: none), Redis time (ms), live processes,
  *              then per admitted request: lease id ('' without a slot), delay ms (start no earlier),
  *              then the fleet's started charges after the batch, per dimension in header order,
- *              then with wantBase what had started provider-delay before ('' when unknown)}
+ *              then with a base lead what had started that long before ('' when unknown)}
  *   - wait:    {1, m, waitMs, dimension (-1 when it fits now)}
  *   - settle:  {1 or 0 (lease released or not), m}
  *   - renew:   {renewed count, m}   - hello: {1, m, live processes}
@@ -272,9 +274,9 @@ if op == 'admit' then
   if deadline ~= '' and now > tonumber(deadline) then return {0, mismatch, 0, '0', CONCURRENCY, fmt(now), live} end
   -- Where the fleet stood provider-delay before this batch, for the caller to read figures against.
   local base = nil
-  if ARGV[rest + 1] == '1' then
+  if ARGV[rest + 1] ~= '' then
     base = {}
-    local best = ringSlotAt(now - lead)
+    local best = ringSlotAt(now - tonumber(ARGV[rest + 1]))
     if best ~= nil then
       local names = {}
       for i = 1, n do names[i] = 'r' .. best .. ':' .. idx[i] end
@@ -444,11 +446,50 @@ elseif op == 'follow' then
       saveState({'p', fmt(untilMs)}, untilMs)
     end
   end
-  local k = tonumber(ARGV[rest + 1])
+  -- The caller's lead (learned per process): what its figures lack was admitted within it.
+  local readLead = tonumber(ARGV[rest + 1])
+  local k = tonumber(ARGV[rest + 2])
   local reply = {0, mismatch, fmt(pausedMs())}
   local changed, values = {}, {}
+  -- The two readings of the figure at ARGV[b..] for dimension i against lead L: high, and low
+  -- (nil unless it can be read as at the request's admission too, which needs the ring to reach
+  -- back L: a learned lead longer than that raises nothing).
+  local function readingsAt(i, remaining, b, L)
+    -- Without a lead to read a figure against, it only lowers (nothing says what is travelling).
+    if ARGV[b + 2] ~= '1' or not (L > 0) then return remaining, nil end
+    local high, low = remaining, nil
+    local fresh = chargedAt(i, now - L)
+    local admittedAt = ARGV[b + 6] ~= '' and tonumber(ARGV[b + 6])
+    -- The figure holds its own request (it was served): started within the delay, it is not travelling.
+    local own = 0
+    if admittedAt and admittedAt > now - L then own = tonumber(ARGV[b + 7]) end
+    local travelling = fresh and (charged[i] - fresh - own) or 0
+    if travelling < 0 then travelling = 0 end
+    high = remaining - travelling
+    if fresh and admittedAt then
+      local ago = now - admittedAt
+      local base = ARGV[b + 5] ~= '' and tonumber(ARGV[b + 5]) or -math.huge
+      local ringBase = chargedAt(i, admittedAt - L)
+      if ringBase and ringBase > base then base = ringBase end
+      if base > -math.huge and base <= charged[i] then
+        local since = charged[i] - base - tonumber(ARGV[b + 7])
+        if since < 0 then since = 0 end
+        local atAdmission = remaining
+        local rate = ARGV[b + 3] ~= '' and tonumber(ARGV[b + 3])
+        if rate and ago > L then
+          atAdmission = remaining + rate * (ago - L)
+          local cap = tonumber(ARGV[b + 4])
+          if atAdmission > cap then atAdmission = cap end
+        end
+        atAdmission = atAdmission - since
+        low = high
+        if atAdmission > high then high = atAdmission else low = atAdmission end
+      end
+    end
+    return high, low
+  end
   for e = 1, k do
-    local b = rest + 2 + (e - 1) * 8
+    local b = rest + 3 + (e - 1) * 8
     local i = nil
     for j = 1, n do if idx[j] == ARGV[b] then i = j end end
     local remaining = tonumber(ARGV[b + 1])
@@ -456,37 +497,12 @@ elseif op == 'follow' then
       reply[#reply + 1] = '0'
     else
       local level = levelOf(i)
-      local high, low = remaining, nil
-      -- Without a provider delay to read a figure against, it only lowers (nothing says what is travelling).
-      if ARGV[b + 2] == '1' and lead > 0 then
-        local fresh = chargedAt(i, now - lead)
-        local admittedAt = ARGV[b + 6] ~= '' and tonumber(ARGV[b + 6])
-        -- The figure holds its own request (it was served): started within the delay, it is not travelling.
-        local own = 0
-        if admittedAt and admittedAt > now - lead then own = tonumber(ARGV[b + 7]) end
-        local travelling = fresh and (charged[i] - fresh - own) or 0
-        if travelling < 0 then travelling = 0 end
-        high = remaining - travelling
-        if fresh and admittedAt then
-          local ago = now - admittedAt
-          local base = ARGV[b + 5] ~= '' and tonumber(ARGV[b + 5]) or -math.huge
-          local ringBase = chargedAt(i, admittedAt - lead)
-          if ringBase and ringBase > base then base = ringBase end
-          if base > -math.huge and base <= charged[i] then
-            local since = charged[i] - base - tonumber(ARGV[b + 7])
-            if since < 0 then since = 0 end
-            local atAdmission = remaining
-            local rate = ARGV[b + 3] ~= '' and tonumber(ARGV[b + 3])
-            if rate and ago > lead then
-              atAdmission = remaining + rate * (ago - lead)
-              local cap = tonumber(ARGV[b + 4])
-              if atAdmission > cap then atAdmission = cap end
-            end
-            atAdmission = atAdmission - since
-            low = high
-            if atAdmission > high then high = atAdmission else low = atAdmission end
-          end
-        end
+      -- Lowered as the configured lead says, raised only as far as the caller's (learned) lead
+      -- allows: see provider-state.ts.
+      local high, low = readingsAt(i, remaining, b, lead)
+      if readLead ~= lead then
+        local _
+        _, low = readingsAt(i, remaining, b, readLead)
       end
       local target = nil
       -- Above both readings: down to the higher one, below both: up to the lower one. (One process

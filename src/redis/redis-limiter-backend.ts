@@ -60,6 +60,8 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   readonly keys: LimiterKeys;
   private readonly runner: ScriptRunner;
   private readonly args: SpecArgs;
+  /** The configured provider delay: what a figure is read against when the caller names none. */
+  private readonly providerDelayMs: number;
   private readonly newLeaseId: () => string;
   /** True when the last call saw a different configuration stored by another process. */
   configMismatch = false;
@@ -83,6 +85,7 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     this.runner = new ScriptRunner(client, ADMISSION_SCRIPT, { timeoutMs: options.timeoutMs });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
     this.args = specArgs(spec, options.leaseTtlMs);
+    this.providerDelayMs = spec.providerDelayMs;
     this.newLeaseId = options.leaseId ?? (() => globalThis.crypto.randomUUID());
   }
 
@@ -90,13 +93,14 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
    * Admits a batch in order, each request on every dimension (and a lease when it asks for a
    * slot) or not at all, stopping at the first that does not fit: a refusal charges nothing.
    */
-  async admit(batch: readonly SharedAdmitRequest[], wantBase = false): Promise<SharedAdmitReply> {
+  async admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number): Promise<SharedAdmitReply> {
+    const wantBase = baseLeadMs !== undefined;
     // Redis is told, in its clock, the last moment its answer can still reach us before we stop
     // waiting (four fifths of our timeout: the last fifth is for the way back): a Redis that freezes
     // and runs the call late admits nothing rather than charge for requests that will never be sent.
     const sentAt = performance.now();
     const deadline = this.redisOffsetMs === undefined ? '' : String(sentAt + this.redisOffsetMs + this.timeoutMs * 0.8);
-    const args: (string | number)[] = [deadline, wantBase ? '1' : '0', batch.length];
+    const args: (string | number)[] = [deadline, wantBase ? String(Math.max(0, baseLeadMs)) : '', batch.length];
     for (const request of batch) {
       const maxWait = Number.isFinite(request.maxWaitMs) ? String(Math.max(0, request.maxWaitMs)) : '1e300';
       args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', maxWait, ...perDimension(this.args, request.costs));
@@ -191,12 +195,12 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     return (await this.followReply(undefined, [{ index: dimension, remaining: units, exact: false, ownCost: 0 }]))[0] === 1;
   }
 
-  async follow(pauseMs: number | undefined, figures: readonly ProviderFigure[]): Promise<void> {
-    await this.followReply(pauseMs, figures);
+  async follow(pauseMs: number | undefined, figures: readonly ProviderFigure[], leadMs?: number): Promise<void> {
+    await this.followReply(pauseMs, figures, leadMs);
   }
 
-  private async followReply(pauseMs: number | undefined, figures: readonly ProviderFigure[]): Promise<readonly unknown[]> {
-    const args: (string | number)[] = [pauseMs === undefined ? '' : String(Math.max(0, pauseMs)), figures.length];
+  private async followReply(pauseMs: number | undefined, figures: readonly ProviderFigure[], leadMs = this.providerDelayMs): Promise<readonly unknown[]> {
+    const args: (string | number)[] = [pauseMs === undefined ? '' : String(Math.max(0, pauseMs)), String(Math.max(0, leadMs)), figures.length];
     const text = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '' : String(n));
     for (const f of figures) {
       args.push(f.index, String(f.remaining), f.exact ? '1' : '0', text(f.refillPerMs), text(f.refillCap ?? Infinity) || '1e300', text(f.base), text(f.admittedAt), String(f.ownCost));

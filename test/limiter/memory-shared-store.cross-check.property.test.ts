@@ -22,10 +22,10 @@ const SLACK_MS = 100;
 
 type Request = { requests: number; tokens: number; slot: boolean; force: boolean; maxWaitMs: number };
 type Op =
-  | { kind: 'admit'; requests: Request[]; wantBase: boolean }
+  | { kind: 'admit'; requests: Request[]; baseLeadMs: number | undefined }
   | { kind: 'settle'; lease: number; tokens: number }
   | { kind: 'renew'; lease: number }
-  | { kind: 'follow'; pauseMs: number | undefined; index: number; remaining: number; exact: boolean }
+  | { kind: 'follow'; pauseMs: number | undefined; index: number; remaining: number; exact: boolean; leadMs: number | undefined }
   | { kind: 'clearPause' }
   | { kind: 'hello'; process: string };
 
@@ -38,7 +38,7 @@ const request: fc.Arbitrary<Request> = fc.record({
 });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('admit' as const), requests: fc.array(request, { minLength: 1, maxLength: 4 }), wantBase: fc.boolean() }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('admit' as const), requests: fc.array(request, { minLength: 1, maxLength: 4 }), baseLeadMs: fc.option(fc.constantFrom(0, 50, 300, 1_500), { nil: undefined }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('settle' as const), lease: fc.integer({ min: -1, max: 6 }), tokens: fc.integer({ min: -30, max: 30 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('renew' as const), lease: fc.integer({ min: 0, max: 6 }) }) },
   {
@@ -46,6 +46,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('follow' as const),
       pauseMs: fc.option(fc.constantFrom(0, 400, 2_000), { nil: undefined }),
+      // A learned lead of the caller (provider-lead.ts); undefined: the spec's.
+      leadMs: fc.option(fc.constantFrom(0, 50, 300, 1_500), { nil: undefined }),
       index: fc.constantFrom(0, 1),
       // Mostly near the levels (up to 5 requests, 40 tokens), where the +-1 unit rule decides.
       remaining: fc.oneof(fc.integer({ min: -2, max: 6 }), fc.integer({ min: -3, max: 40 })),
@@ -68,7 +70,7 @@ async function apply(side: Side, o: Op): Promise<unknown> {
     case 'admit': {
       const reply = await backend.admit(
         o.requests.map((r) => ({ costs: [r.requests, r.tokens, 0, 0, 0, 0], slot: r.slot, force: r.force, maxWaitMs: r.maxWaitMs })),
-        o.wantBase,
+        o.baseLeadMs,
       );
       for (const grant of reply.admitted) leases.push(grant.leaseId);
       return reply;
@@ -80,7 +82,7 @@ async function apply(side: Side, o: Op): Promise<unknown> {
       return id ? backend.renew([id]) : 0;
     }
     case 'follow':
-      return backend.follow(o.pauseMs, [{ index: o.index, remaining: o.remaining, exact: o.exact, ownCost: 0 }]);
+      return backend.follow(o.pauseMs, [{ index: o.index, remaining: o.remaining, exact: o.exact, ownCost: 0 }], o.leadMs);
     case 'clearPause':
       return backend.clearPause();
     case 'hello':

@@ -19,12 +19,13 @@ const TPM = 40_000;
 const DURATION_MS = 20_000;
 const WORKERS = 4;
 /**
- * The fleet against the mock provider. Issue 11 asks for 8 processes × 16 callers
- * (`FLEET_PROCESSES=8 FLEET_CALLERS=16`): on a 2-core machine their start lags admissions by more
- * than the client's provider delay (100 ms) and the first burst draws 429s (see the issue's note).
+ * The fleet against the mock provider: 8 processes × 16 callers, as issue 11 asks (override with
+ * `FLEET_PROCESSES` / `FLEET_CALLERS`). On a 2-core machine their start lags admissions by several
+ * hundred ms, more than the client's provider delay (100 ms): read against it, the first burst's
+ * figures drew 37-58 × 429; the lead each process learns (provider-lead.ts) covers it.
  */
-const MOCK_WORKERS = Number(process.env.FLEET_PROCESSES ?? 4);
-const MOCK_CALLERS = Number(process.env.FLEET_CALLERS ?? 8);
+const MOCK_WORKERS = Number(process.env.FLEET_PROCESSES ?? 8);
+const MOCK_CALLERS = Number(process.env.FLEET_CALLERS ?? 16);
 const PORT = Number(process.env.REDIS_PORT ?? 6379);
 
 const client = newClient();

@@ -27,6 +27,8 @@ export class Lease {
    * @internal What had been charged per minute dimension (requests, tokens, input, output) up to
    * the provider delay before this admission: what the provider's figure on this request's
    * response may lack is everything charged since. Only kept while a limiter learns from headers.
+   * [0..3] against the lead in force at the admission; in one process also [4..7], against the
+   * configured provider delay (what a figure is lowered on: provider-state.ts).
    */
   transitBase: Float64Array | undefined = undefined;
   /** @internal When a shared store admitted it, by the store's clock (NaN: not through a store). */

@@ -214,17 +214,23 @@ export class LocalAdmission implements Admission, Grant {
 
   close(): void {}
 
-  /** What had been charged per minute dimension up to the provider delay before `now` (undefined when unknown). */
+  /** What had been charged per minute dimension up to the provider delay before `now` (undefined when unknown; see Lease.transitBase). */
   private transitBase(lease: Lease, now: number): Float64Array | undefined {
-    const base = new Float64Array(4);
-    for (let d = 0; d < 4; d++) {
-      const charged = this.backend.charged(d);
-      // This admission itself is after it, whatever the lead (a lead of 0 reads its own entry as before).
-      const own = dimensionCost(d, lease.tokens, lease.inputTokens, lease.outputTokens);
-      const logged = this.transit ? this.transit.chargedAfter(now - this.lead.at(now), d, charged) : own;
-      if (Number.isNaN(logged)) return undefined;
-      const since = logged > own ? logged : own;
-      base[d] = charged - since;
+    // Against the lead in force (NaN where the log no longer reaches back that far: no raise on
+    // it), then against the configured delay (lease.ts).
+    const base = new Float64Array(8);
+    for (let l = 0; l < 2; l++) {
+      const leadMs = l === 0 ? this.lead.at(now) : this.lead.floorMs;
+      for (let d = 0; d < 4; d++) {
+        const charged = this.backend.charged(d);
+        // This admission itself is after it, whatever the lead (a lead of 0 reads its own entry as before).
+        const own = dimensionCost(d, lease.tokens, lease.inputTokens, lease.outputTokens);
+        const logged = this.transit ? this.transit.chargedAfter(now - leadMs, d, charged) : own;
+        if (Number.isNaN(logged)) {
+          if (l === 1) return undefined;
+          base[d] = NaN;
+        } else base[4 * l + d] = charged - (logged > own ? logged : own);
+      }
     }
     return base;
   }

@@ -259,7 +259,10 @@ export class ProviderFollower {
    */
   private atAdmission(index: number, family: Family, now: number, lease: Lease, leadMs: number): number {
     const own = dimensionCost(index, lease.tokens, lease.inputTokens, lease.outputTokens);
-    const since = Math.max(0, this.buckets.charged(index) - lease.transitBase![index]! - own);
+    const bases = lease.transitBase!;
+    // Read against the configured delay, the base taken against it where there is one (lease.ts).
+    const base = leadMs === this.options.lead.floorMs && bases.length > 4 ? bases[4 + index]! : bases[index]!;
+    const since = Math.max(0, this.buckets.charged(index) - base - own);
     let level = family.remaining!;
     if (valid(family.limit, Number.MIN_VALUE) && index === family.index) {
       const elapsed = now - lease.admittedAt - leadMs;

@@ -40,9 +40,10 @@ export function follow(keys: MemoryLimiterKeys, spec: CallerSpec, pauseMs: numbe
     if (level > high + TOLERANCE_UNITS) target = high;
     else if (low !== undefined && level < low - TOLERANCE_UNITS) target = low;
     if (target !== undefined && setLevel(keys, spec, i, target, now)) moved++;
-    // Read both ways, the figure holds what the provider really charged every request admitted
-    // before it (whether or not the level moved): their refunds would count it twice.
-    if (target !== undefined || low !== undefined) {
+    // Read both ways (against the configured lead), the figure holds what the provider really
+    // charged every request admitted before it (whether or not the level moved): their refunds
+    // would count it twice (a provider charging max-of refunds nothing).
+    if (target !== undefined || lowAtFloor !== undefined) {
       keys.synced[i] = now;
       written = true;
     }

@@ -500,6 +500,7 @@ elseif op == 'follow' then
       -- Lowered as the configured lead says, raised only as far as the caller's (learned) lead
       -- allows: see provider-state.ts.
       local high, low = readingsAt(i, remaining, b, lead)
+      local readBothWays = low ~= nil
       if readLead ~= lead then
         local _
         _, low = readingsAt(i, remaining, b, readLead)
@@ -514,9 +515,10 @@ elseif op == 'follow' then
         changed[i] = true
         reply[1] = reply[1] + 1
       end
-      -- Read both ways, the figure holds what the provider really charged every request admitted
-      -- before it (whether or not the level moved): their refunds would count it twice.
-      if target or low then
+      -- Read both ways (against the configured lead), the figure holds what the provider really
+      -- charged every request admitted before it (whether or not the level moved): their refunds
+      -- would count it twice (a provider charging max-of refunds nothing).
+      if target or readBothWays then
         values[#values + 1] = 'f' .. idx[i]
         values[#values + 1] = fmt(now)
       end

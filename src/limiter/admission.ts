@@ -92,6 +92,8 @@ export interface Admission {
   /** The dimension index (or PAUSE_INDEX / CONCURRENCY_INDEX) that holds `costs` now. */
   blockingDimension(costs: Float64Array, now: number): number;
   pausedForMs(now: number): number;
+  /** The lead a provider's figures are raised on against now (provider-lead.ts), in ms. */
+  providerLeadMs(now: number): number;
   /** Units available now in a dimension, as far as this process knows (NaN: not known). */
   level(dimension: number, now: number): number;
   readonly inFlight: number;

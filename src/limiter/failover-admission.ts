@@ -114,6 +114,10 @@ export class FailoverAdmission implements Admission {
     return this.current.pausedForMs(now);
   }
 
+  providerLeadMs(now: number): number {
+    return this.current.providerLeadMs(now);
+  }
+
   level(dimension: number, now: number): number {
     return this.current.level(dimension, now);
   }

@@ -41,6 +41,7 @@ export function limiterStats(parts: StatsParts, learned: { adaptive: AdaptiveCon
     limitSources: table.sources(),
     ...(learned.adaptive ? { adaptiveConcurrency: learned.adaptive } : {}),
     chargeRule: parts.chargeRule,
+    providerLeadMs: admission.providerLeadMs(now),
     ...(learned.carefulConcurrency !== Infinity ? { carefulConcurrency: learned.carefulConcurrency } : {}),
     remaining,
     pausedForMs: admission.pausedForMs(now),

@@ -66,6 +66,11 @@ export interface RateLimiterStats {
   limitSources: Partial<Record<RateDimension, LimitSource>>;
   /** How the provider charges tokens per minute at admission, as learned from its headers (the sum until they show less). */
   chargeRule: ChargeRule;
+  /**
+   * How long our requests may take to reach the provider, as a figure is raised on now: the
+   * configured `providerDelayMs`, or longer at the start and after a 429 (`learnProviderDelay`).
+   */
+  providerLeadMs: number;
   /** The concurrency learned from latency, when in use (providers without rate-limit headers). */
   adaptiveConcurrency?: AdaptiveConcurrencyStats;
   /** While the careful phase lasts (no response seen yet): the concurrency allowed. */

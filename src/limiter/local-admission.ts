@@ -172,6 +172,10 @@ export class LocalAdmission implements Admission, Grant {
     return worst;
   }
 
+  providerLeadMs(now: number): number {
+    return this.lead.peek(now);
+  }
+
   pausedForMs(now: number): number {
     return Math.max(0, this.backend.pausedUntil - now);
   }

@@ -50,14 +50,20 @@ export class ProviderLead {
     return this.learn ? Math.max(this.floorMs, MAX_LEARNED_LEAD_MS) : this.floorMs;
   }
 
-  /** The lead at `now` (kept in {@link ms}). */
+  /** The lead at `now` (kept in {@link ms}); the first call starts the decay. */
   at(now: number): number {
     if (this.peakMs === this.floorMs) return this.ms;
     if (Number.isNaN(this.peakAt)) this.peakAt = now;
-    const above = (this.peakMs - this.floorMs) * Math.pow(0.5, Math.max(0, now - this.peakAt) / HALF_LIFE_MS);
-    if (above < SETTLED_MS) this.peakMs = this.floorMs;
-    this.ms = above < SETTLED_MS ? this.floorMs : this.floorMs + above;
+    this.ms = this.peek(now);
+    if (this.ms === this.floorMs) this.peakMs = this.floorMs;
     return this.ms;
+  }
+
+  /** The lead at `now`, changing nothing (for stats). */
+  peek(now: number): number {
+    if (this.peakMs === this.floorMs || Number.isNaN(this.peakAt)) return this.peakMs;
+    const above = (this.peakMs - this.floorMs) * Math.pow(0.5, Math.max(0, now - this.peakAt) / HALF_LIFE_MS);
+    return above < SETTLED_MS ? this.floorMs : this.floorMs + above;
   }
 
   /** The provider refused for its limits at `now`, which our reading of its figures did not foresee. */

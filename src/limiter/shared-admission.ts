@@ -160,6 +160,10 @@ export class SharedAdmission implements Admission {
     return this.blockedUntil > now ? this.blockedOn : CONCURRENCY_INDEX;
   }
 
+  providerLeadMs(now: number): number {
+    return this.provider.lead.peek(now);
+  }
+
   pausedForMs(now: number): number {
     return this.blockedOn === PAUSE_INDEX ? Math.max(0, this.blockedUntil - now) : 0;
   }

@@ -36,6 +36,20 @@ describe('ProviderLead', () => {
     expect(seen).toEqual([100 + STARTUP_LEAD_MS / 4, 2 * (100 + STARTUP_LEAD_MS / 4), 4 * (100 + STARTUP_LEAD_MS / 4), MAX_LEARNED_LEAD_MS, MAX_LEARNED_LEAD_MS]);
   });
 
+  it("a limiter's stats show the lead in force: the startup lead until its first figures, then decaying to the configured delay; the configured delay when not learning", async () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ clock, tokensPerMinute: 6_000, providerDelayMs: 100 });
+    expect(limiter.stats().providerLeadMs).toBe(STARTUP_LEAD_MS);
+    const lease = await limiter.acquire({ tokens: 10 });
+    limiter.applyProviderState({ limitTokens: 6_000, remainingTokens: 5_990 }, lease);
+    lease.release();
+    await clock.advanceAsync(2_000);
+    expect(limiter.stats().providerLeadMs).toBeCloseTo(100 + (STARTUP_LEAD_MS - 100) / 2, 9);
+    await clock.advanceAsync(60_000);
+    expect(limiter.stats().providerLeadMs).toBe(100);
+    expect(new RateLimiter({ clock, providerDelayMs: 100, learnProviderDelay: false }).stats().providerLeadMs).toBe(100);
+  });
+
   it('not learning, or configured at least as long as it could learn, it is the configured delay throughout', () => {
     const fixed = new ProviderLead(100, false);
     fixed.rateLimited(0);

@@ -2,15 +2,17 @@
  * What we admitted in the last moments, which the provider may not have seen yet: its headers
  * describe its bucket without the requests still travelling to it. A ring of (time, cumulative
  * charge) per admission, read backwards. It only has to cover the provider delay, so it starts
- * small and grows (to a cap) when more admissions than it holds fall within that delay.
+ * small and grows (to a cap) when more admissions than it holds fall within that delay. One array
+ * of entries (time, then the charges): with thousands of limiters each object an admission touches
+ * is a cache miss of its own.
  */
 const DIMENSIONS_TRACKED = 4; // the per-minute ones: requests, tokens, input, output
+const ENTRY = 1 + DIMENSIONS_TRACKED;
 const INITIAL_CAPACITY = 8;
 const MAX_CAPACITY = 4096;
 
 export class TransitLog {
-  private times: Float64Array;
-  private charged: Float64Array;
+  private entries: Float64Array;
   private capacity = INITIAL_CAPACITY;
   private next = 0;
   private size = 0;
@@ -27,8 +29,7 @@ export class TransitLog {
     private readonly horizonMs: number,
     private readonly fromZero = true,
   ) {
-    this.times = new Float64Array(INITIAL_CAPACITY);
-    this.charged = new Float64Array(INITIAL_CAPACITY * DIMENSIONS_TRACKED);
+    this.entries = new Float64Array(INITIAL_CAPACITY * ENTRY);
   }
 
   /** Records the cumulative charges right after an admission at `now`. */
@@ -36,13 +37,14 @@ export class TransitLog {
     if (this.size === this.capacity) {
       // The oldest entry may go only when the one after it is old enough to answer for the horizon
       // (a reading at now - horizon needs the last entry at or before it): grow rather than forget it.
-      const secondOldest = this.times[(this.next + 1) % this.capacity]!;
+      const secondOldest = this.entries[((this.next + 1) % this.capacity) * ENTRY]!;
       if (this.capacity < MAX_CAPACITY && secondOldest > now - this.horizonMs) this.grow();
       else this.wrapped = true;
     }
     const slot = this.next;
-    this.times[slot] = now;
-    for (let d = 0; d < DIMENSIONS_TRACKED; d++) this.charged[slot * DIMENSIONS_TRACKED + d] = chargedOf(d);
+    const at = slot * ENTRY;
+    this.entries[at] = now;
+    for (let d = 0; d < DIMENSIONS_TRACKED; d++) this.entries[at + 1 + d] = chargedOf(d);
     this.next = slot + 1 === this.capacity ? 0 : slot + 1;
     if (this.size < this.capacity) this.size++;
   }
@@ -58,10 +60,10 @@ export class TransitLog {
     let high = this.size + 1;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.times[this.slotBack(mid)]! <= since) high = mid;
+      if (this.entries[this.slotBack(mid) * ENTRY]! <= since) high = mid;
       else low = mid + 1;
     }
-    if (low <= this.size) return chargedNow - this.charged[this.slotBack(low) * DIMENSIONS_TRACKED + dimension]!;
+    if (low <= this.size) return chargedNow - this.entries[this.slotBack(low) * ENTRY + 1 + dimension]!;
     // Every admission logged is recent. A log that never dropped an entry holds them all since the
     // start (not merely one with room left: after a grow it has room, and has lost the oldest).
     return !this.wrapped && this.fromZero ? chargedNow : NaN;
@@ -75,16 +77,13 @@ export class TransitLog {
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    const times = new Float64Array(capacity);
-    const charged = new Float64Array(capacity * DIMENSIONS_TRACKED);
+    const entries = new Float64Array(capacity * ENTRY);
     // Oldest first: the ring is full, so the oldest entry is at `next`.
     for (let i = 0; i < this.size; i++) {
       const slot = (this.next + i) % this.capacity;
-      times[i] = this.times[slot]!;
-      charged.set(this.charged.subarray(slot * DIMENSIONS_TRACKED, (slot + 1) * DIMENSIONS_TRACKED), i * DIMENSIONS_TRACKED);
+      entries.set(this.entries.subarray(slot * ENTRY, (slot + 1) * ENTRY), i * ENTRY);
     }
-    this.times = times;
-    this.charged = charged;
+    this.entries = entries;
     this.next = this.size;
     this.capacity = capacity;
   }

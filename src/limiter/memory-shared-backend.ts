@@ -35,7 +35,7 @@ export class MemorySharedBackend implements SharedLimiterBackend {
     private readonly spec: CallerSpec,
   ) {}
 
-  admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number): Promise<SharedAdmitReply> {
+  admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number, countLive = true): Promise<SharedAdmitReply> {
     // Copied now, as a Redis client serializes its arguments: the call runs half a round trip later.
     const requests: SharedAdmitRequest[] = batch.map((r) => ({
       costs: Array.from(r.costs),
@@ -44,7 +44,7 @@ export class MemorySharedBackend implements SharedLimiterBackend {
       // As the Redis backend sends it: a non-finite wait is no limit, a negative one none.
       maxWaitMs: Number.isFinite(r.maxWaitMs) ? Math.max(0, r.maxWaitMs) : Infinity,
     }));
-    return this.run('admit', (now) => admit(this.keys, this.spec, requests, baseLeadMs, now, () => this.link.newLeaseId())).then(({ reply, reclaimed }) => {
+    return this.run('admit', (now) => admit(this.keys, this.spec, requests, baseLeadMs, countLive, now, () => this.link.newLeaseId())).then(({ reply, reclaimed }) => {
       this.expiredSlots += reclaimed;
       return reply;
     });

@@ -41,10 +41,19 @@ export interface AdmitOutcome {
 /**
  * A batch, in queue order, stopping at the first request that does not fit now. That request,
  * when it fits within its maxWait, is admitted with a delay (a reservation) and the batch stops
- * there. `maxWaitMs` is in [0, Infinity]; `newLeaseId` names a lease taken.
+ * there. `maxWaitMs` is in [0, Infinity]; `newLeaseId` names a lease taken. The live processes
+ * are counted only when `countLive`.
  */
-export function admit(keys: MemoryLimiterKeys, spec: CallerSpec, batch: readonly SharedAdmitRequest[], baseLeadMs: number | undefined, now: number, newLeaseId: () => string): AdmitOutcome {
-  const liveProcesses = keys.liveProcesses(now);
+export function admit(
+  keys: MemoryLimiterKeys,
+  spec: CallerSpec,
+  batch: readonly SharedAdmitRequest[],
+  baseLeadMs: number | undefined,
+  countLive: boolean,
+  now: number,
+  newLeaseId: () => string,
+): AdmitOutcome {
+  const liveProcesses = countLive ? keys.liveProcesses(now) : undefined;
   // Where the fleet stood provider-delay before this batch, read before it changes anything.
   let base: number[] | undefined;
   if (baseLeadMs !== undefined) {

@@ -22,6 +22,8 @@ import { hasRefund } from './usage-deltas.js';
 const STATE_REFRESH_MS = 1000;
 /** How often an active process says it is live (the local share while the store is down is 1 / the live processes). */
 const HELLO_INTERVAL_MS = 1000;
+/** How often an admission also asks the store to count the live processes (between, the last count stands). */
+const LIVE_COUNT_MS = 1000;
 
 export interface SharedAdmissionContext extends AdmissionHost {
   readonly clock: Clock;
@@ -47,6 +49,7 @@ export class SharedAdmission implements Admission {
   private blockedOn = -1;
   private maintenance: TimerHandle | undefined;
   private lastHelloAt = -Infinity;
+  private liveCountedAt = -Infinity;
   private state: SharedLimiterState | undefined;
   private stateAskedAt = -Infinity;
   private mismatchReported = false;
@@ -72,7 +75,11 @@ export class SharedAdmission implements Admission {
     const requests = batch.map(
       (ask): SharedAdmitRequest => ({ costs: ask.costsInto(new Float64Array(RATE_DIMENSIONS.length)), slot: ask.slot, force: ask.force === true, maxWaitMs: Math.max(0, ask.deadline - now) }),
     );
-    const reply = await this.backend.admit(requests, this.provider.following ? this.provider.lead.at(now) : undefined);
+    // The live processes only change the local share while the store is down: counted once a
+    // second, not on every admission (a ZCOUNT less in Redis for almost every call).
+    const countLive = now - this.liveCountedAt >= LIVE_COUNT_MS;
+    if (countLive) this.liveCountedAt = now;
+    const reply = await this.backend.admit(requests, this.provider.following ? this.provider.lead.at(now) : undefined, countLive);
     const at = this.context.clock.now();
     this.answered = true;
     this.provider.recordCharges(reply.charged, reply.storeTime);

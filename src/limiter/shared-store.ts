@@ -45,7 +45,7 @@ export interface SharedAdmitReply {
   readonly dimension: number;
   /** The store's clock when it decided (ms), if it says. */
   readonly storeTime?: number;
-  /** Processes the store counts as live on this limiter, if it says (the local share while it is down is 1 / this). */
+  /** Processes the store counts as live on this limiter, if asked and it says (the local share while it is down is 1 / this). */
   readonly liveProcesses?: number;
   /**
    * Units the fleet's admissions ever charged per dimension after this batch (indexed like
@@ -86,8 +86,12 @@ export interface ProviderFigure {
 
 /** One limiter's state in a shared store. Every method rejects with an error of kind 'store' on failure. */
 export interface SharedLimiterBackend {
-  /** `baseLeadMs`: also answer where the fleet stood that long before (see SharedAdmitReply.base); undefined: not asked. */
-  admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number): Promise<SharedAdmitReply>;
+  /**
+   * `baseLeadMs`: also answer where the fleet stood that long before (see SharedAdmitReply.base);
+   * undefined: not asked. `countLive` (default true): also count the live processes
+   * (SharedAdmitReply.liveProcesses); false spares the store that work (the caller keeps its last count).
+   */
+  admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number, countLive?: boolean): Promise<SharedAdmitReply>;
   /**
    * Frees a lease (null: none) and reconciles usage (deltas indexed like RATE_DIMENSIONS; null:
    * none). `admittedAt`: when the store admitted the request (its clock); a refund is dropped where

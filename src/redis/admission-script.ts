@@ -26,7 +26,8 @@
  *   (-1 = no cap), [5] lease TTL ms, [6] n = configured dimensions, then n triples
  *   (index, intervalMs, toleranceMs); op arguments start at ARGV[7 + 3n]:
  *   - admit:   deadline (Redis ms; '' = none: past it, nothing is admitted), base lead ('' = none;
- *              ms: also answer what the fleet had started that long before), m, then m requests of
+ *              ms: also answer what the fleet had started that long before), live ('1': also count
+ *              the live processes, '0': not this time), m, then m requests of
  *              (mode (0 normal, 1 force), wantsSlot (0/1), leaseId, maxWaitMs, n costs)
  *   - wait:    n costs (a dry run: how long until they fit, ignoring concurrency)
  *   - settle:  leaseId ('' = none), admittedAt (Redis ms; '' = unknown), n deltas (positive debits,
@@ -45,9 +46,11 @@
  *
  * Every reply is an array { status, mismatch, ... } where mismatch = 1 when the fingerprint
  * stored by the last caller differs from this caller's. Fractional numbers are returned as
- * strings (Redis truncates Lua numbers to integers). Per op:
+ * strings (Redis truncates Lua numbers to integers); whole ones in admit's reply may be integers. Per op:
  *   - admit:   {admitted count k, m, reclaimed, waitMs of the refused request ('' when none was), dimension that
- *              refused or delayed a request (-1: none), Redis time (ms), live processes,
+ *              refused or delayed a request (-1: none), Redis TIME as it answered it (seconds, then
+ *              microseconds: the script's ms are seconds x 1000 + microseconds / 1000), live
+ *              processes ('' when not asked),
  *              then per admitted request: lease id ('' without a slot), delay ms (start no earlier),
  *              then the fleet's started charges after the batch, per dimension in header order,
  *              then with a base lead what had started that long before ('' when unknown)}
@@ -63,18 +66,60 @@ export const ADMISSION_SCRIPT = `
 -- Redis 3.2-4 need effects replication to write after TIME; a no-op from Redis 5 on.
 if redis.replicate_commands then redis.replicate_commands() end
 local op = ARGV[1]
-local fp = ARGV[2]
 local lead = tonumber(ARGV[3])
-local maxConc = tonumber(ARGV[4])
-local leaseTtl = tonumber(ARGV[5])
 local n = tonumber(ARGV[6])
 local MARGIN = 1000
 local CONCURRENCY, PAUSE = 100, 101
+local SLOTS = 32
+
+local idx, interval, tol = {}, {}, {}
+for i = 1, n do
+  local b = 4 + 3 * i
+  idx[i] = ARGV[b]
+  interval[i] = tonumber(ARGV[b + 1])
+  tol[i] = tonumber(ARGV[b + 2])
+end
+local rest = 7 + n * 3
+
+local mismatch = 0
+local fp = ARGV[2]
+if fp ~= '' then
+  local maxTol = 0
+  for i = 1, n do if tol[i] > maxTol then maxTol = tol[i] end end
+  local old = redis.call('GET', KEYS[3])
+  if old and old ~= fp then mismatch = 1 end
+  redis.call('SET', KEYS[3], fp, 'PX', math.ceil(maxTol + tonumber(ARGV[5])) + MARGIN)
+end
+
+-- The cheap ends first: each op reads the clock and the state hash only when it needs them
+-- (every redis.call costs a few microseconds of a single-threaded server).
+if op == 'unpause' then
+  -- Ends the pause at once (resetRateLimiter / resetCircuitBreaker).
+  redis.call('HDEL', KEYS[1], 'p')
+  return {1, mismatch}
+end
+local released = 0
+if op == 'settle' then
+  -- Releases a lease ('' for none); without a debit or refund that is all (the usual release).
+  if ARGV[rest] ~= '' then released = redis.call('ZREM', KEYS[2], ARGV[rest]) end
+  local any = false
+  for i = 1, n do
+    if tonumber(ARGV[rest + 1 + i]) ~= 0 then any = true end
+  end
+  if not any then return {released, mismatch} end
+end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 
 local function fmt(x) return string.format('%.17g', x) end
+
+-- A number of a reply: a whole one as an integer (exact below 2^53), a fraction as text (Redis
+-- truncates Lua numbers). Numbers passed to redis.call need neither: Redis writes them as %.17g.
+local function num(x)
+  if x == math.floor(x) and x < 9007199254740992 and x > -9007199254740992 then return x end
+  return fmt(x)
+end
 
 -- Sets a TTL of ms (+ margin) on key, never shortening a longer one (another process may need it).
 local function extend(key, ms)
@@ -83,129 +128,8 @@ local function extend(key, ms)
   if cur == -1 or (cur >= 0 and cur < want) then redis.call('PEXPIRE', key, want) end
 end
 
-local idx, interval, tol = {}, {}, {}
-local maxTol = 0
-for i = 1, n do
-  local b = 6 + (i - 1) * 3
-  idx[i] = ARGV[b + 1]
-  interval[i] = tonumber(ARGV[b + 2])
-  tol[i] = tonumber(ARGV[b + 3])
-  if tol[i] > maxTol then maxTol = tol[i] end
-end
-local rest = 7 + n * 3
-
-local mismatch = 0
-if fp ~= '' then
-  local old = redis.call('GET', KEYS[3])
-  if old and old ~= fp then mismatch = 1 end
-  redis.call('SET', KEYS[3], fp, 'PX', math.ceil(maxTol + leaseTtl) + MARGIN)
-end
-
--- The transit ring's slot width and size (see the header).
-local G = lead / 8
-if G < 5 then G = 5 end
-local SLOTS = 32
-local slot = math.floor(now / G) % SLOTS
-
--- One read of the state hash: every TAT, the pause-until ('p') and the hash's own expiry ('x');
--- for admissions and figures also the fleet's charges ('c'), the last sync by the provider's
--- figures ('f') and the reservations not started yet ('q'); for a settle that refunds, 'f'.
-local tats, charged, synced = {}, {}, {}
-local withCharges = op == 'admit' or op == 'follow'
--- The last sync by the provider's figures is read only by a settle that refunds (see the op).
-local withSync = false
-if op == 'settle' then
-  for i = 1, n do
-    if tonumber(ARGV[rest + 1 + i]) < 0 then withSync = true end
-  end
-end
-local fields = {}
-for i = 1, n do fields[i] = idx[i] end
-fields[n + 1] = 'p'
-fields[n + 2] = 'x'
-local at = n + 2
-if withCharges then
-  for i = 1, n do fields[at + i] = 'c' .. idx[i] end
-  fields[at + n + 1] = 'q'
-end
-if withSync then
-  for i = 1, n do fields[at + n + 1 + i] = 'f' .. idx[i] end
-  if not withCharges then
-    -- Keeps the list without holes (unpack stops at the first nil).
-    for i = 1, n + 1 do fields[at + i] = 'p' end
-  end
-end
-local raw = redis.call('HMGET', KEYS[1], unpack(fields))
-for i = 1, n do
-  tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge
-  charged[i] = (withCharges and raw[at + i] and tonumber(raw[at + i])) or 0
-  synced[i] = (withSync and raw[at + n + 1 + i] and tonumber(raw[at + n + 1 + i])) or -math.huge
-end
-local pauseUntil = (raw[n + 1] and tonumber(raw[n + 1])) or -math.huge
-local expiresAt = (raw[n + 2] and tonumber(raw[n + 2])) or -math.huge
--- Reservations not started yet: 'start,cost1,...,costn;...' (costs in header order). Those
--- started by now are dropped; pending[i] is what the rest charged.
-local pending, reservations = {}, {}
-for i = 1, n do pending[i] = 0 end
-local reservationsChanged = false
-local q = withCharges and raw[at + n + 1]
-if q and q ~= '' then
-  for entry in string.gmatch(q, '[^;]+') do
-    local values = {}
-    for v in string.gmatch(entry, '[^,]+') do values[#values + 1] = tonumber(v) end
-    if values[1] > now then
-      reservations[#reservations + 1] = entry
-      for i = 1, n do pending[i] = pending[i] + (values[i + 1] or 0) end
-    else
-      reservationsChanged = true
-    end
-  end
-end
--- What had started by now, per dimension (charged less the reservations still ahead).
-local function started(i) return charged[i] - pending[i] end
-
--- Writes fields (a flat name/value list) and keeps the hash alive until \`untilMs\` (+ margin). The
--- expiry is kept in the hash ('x') with a minute of slack, so PEXPIREAT is rarely needed.
-local function saveState(fieldValues, untilMs)
-  local want = math.ceil(untilMs) + MARGIN
-  if want > expiresAt then
-    expiresAt = want + 60000
-    fieldValues[#fieldValues + 1] = 'x'
-    fieldValues[#fieldValues + 1] = fmt(expiresAt)
-  end
-  if #fieldValues == 0 then return end
-  redis.call('HSET', KEYS[1], unpack(fieldValues))
-  if fieldValues[#fieldValues - 1] == 'x' then redis.call('PEXPIREAT', KEYS[1], expiresAt) end
-end
-
--- Writes the TATs of the dimensions in changed (and the extra name/value pairs); the hash lives
--- until its furthest TAT and pause.
-local function saveTats(changed, values)
-  local furthest = now
-  if pauseUntil > furthest then furthest = pauseUntil end
-  values = values or {}
-  for i = 1, n do
-    if changed[i] then
-      values[#values + 1] = idx[i]
-      values[#values + 1] = fmt(tats[i])
-    end
-    if tats[i] > furthest then furthest = tats[i] end
-  end
-  if #values > 0 then saveState(values, furthest) end
-end
-
--- Sets dimension i's level to units (capped by its bucket); false when it is there already.
-local function setLevel(i, units)
-  local capacity = tol[i] / interval[i]
-  if units > capacity then units = capacity end
-  local nt = now + tol[i] - units * interval[i]
-  if nt == tats[i] or (nt <= now and tats[i] <= now) then return false end
-  tats[i] = nt
-  return true
-end
-
--- What the fleet had started on dimension i by moment T, at most (the latest ring snapshot at or
--- before T); nil when the ring does not reach back that far.
+-- The transit ring's slot (see the header) holding the latest snapshot at or before moment T; nil
+-- when the ring does not reach back that far.
 local function ringSlotAt(T)
   local times = {}
   for s = 0, SLOTS - 1 do times[s + 1] = 'r' .. s .. 't' end
@@ -218,47 +142,8 @@ local function ringSlotAt(T)
   return best
 end
 
-local function chargedAt(i, T)
-  local best = ringSlotAt(T)
-  if best == nil then return nil end
-  local v = redis.call('HGET', KEYS[1], 'r' .. best .. ':' .. idx[i])
-  return v and tonumber(v)
-end
-
-local function pausedMs()
-  if pauseUntil > now then return pauseUntil - now end
-  return 0
-end
-
-local function levelOf(i)
-  local base = tats[i]
-  if base < now then base = now end
-  return (tol[i] - (base - now)) / interval[i]
-end
-
--- The lead charged from a full bucket: at most what the bucket holds beyond the request (a
--- one-request bucket would otherwise never admit anything; see gcra.ts).
-local function leadFor(i, cost)
-  local room = tol[i] - cost * interval[i]
-  if lead < room then return lead end
-  if room > 0 then return room end
-  return 0
-end
-
--- Worst wait over the rate dimensions for costs starting at ARGV[from].
-local function worstWait(from)
-  local worst, dim = 0, -1
-  for i = 1, n do
-    local cost = tonumber(ARGV[from + i - 1])
-    -- Relative to now (absolute ms lose precision in a double); under 1 us (TIME's resolution) is no wait.
-    local l = leadFor(i, cost)
-    local ahead = l
-    if tats[i] > now + l then ahead = tats[i] - now end
-    local wait = ahead + cost * interval[i] - tol[i]
-    if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
-  end
-  return worst, dim
-end
+local tats = {}
+local pauseUntil, expiresAt = -math.huge, -math.huge
 
 if op == 'admit' then
   -- A batch, in queue order; it stops at the first request that does not fit now. That request,
@@ -266,12 +151,53 @@ if op == 'admit' then
   -- limiter would make at its start time), so every process's head is served in the order it asks
   -- and a large request is never starved by smaller ones from other processes. One reservation per
   -- batch: the rest of the queue stays in the process, where priorities can still reorder it.
-  -- Processes live on this limiter now: every process derives its share while Redis is down the same way.
-  local live = redis.call('ZCOUNT', KEYS[4], '(' .. fmt(now), '+inf')
+  -- Written out without helper functions: it is the call every request makes.
+  -- Processes live on this limiter now, when the caller asks (it keeps the last answer between):
+  -- every process derives its share while Redis is down the same way.
+  local live = ''
+  if ARGV[rest + 2] == '1' then live = redis.call('ZCOUNT', KEYS[4], '(' .. fmt(now), '+inf') end
   -- Past its deadline (Redis time) the caller has given up on this call (a Redis that froze and
   -- resumed runs it late): admitting would charge for requests that will never be sent.
   local deadline = ARGV[rest]
-  if deadline ~= '' and now > tonumber(deadline) then return {0, mismatch, 0, '0', CONCURRENCY, fmt(now), live} end
+  if deadline ~= '' and now > tonumber(deadline) then return {0, mismatch, 0, '0', CONCURRENCY, t[1], t[2], live} end
+  local maxConc = tonumber(ARGV[4])
+  local leaseTtl = tonumber(ARGV[5])
+  -- One read of the state hash: every TAT, the pause-until ('p'), the hash's own expiry ('x'), the
+  -- fleet's charges ('c') and the reservations not started yet ('q').
+  local fields = {}
+  for i = 1, n do
+    fields[i] = idx[i]
+    fields[n + 2 + i] = 'c' .. idx[i]
+  end
+  fields[n + 1] = 'p'
+  fields[n + 2] = 'x'
+  fields[2 * n + 3] = 'q'
+  local raw = redis.call('HMGET', KEYS[1], unpack(fields, 1, 2 * n + 3))
+  local charged, pending = {}, {}
+  for i = 1, n do
+    tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge
+    charged[i] = (raw[n + 2 + i] and tonumber(raw[n + 2 + i])) or 0
+    pending[i] = 0
+  end
+  pauseUntil = (raw[n + 1] and tonumber(raw[n + 1])) or -math.huge
+  expiresAt = (raw[n + 2] and tonumber(raw[n + 2])) or -math.huge
+  -- Reservations not started yet: 'start,cost1,...,costn;...' (costs in header order). Those
+  -- started by now are dropped; pending[i] is what the rest charged.
+  local reservations = {}
+  local reservationsChanged = false
+  local q = raw[2 * n + 3]
+  if q and q ~= '' then
+    for entry in string.gmatch(q, '[^;]+') do
+      local values = {}
+      for v in string.gmatch(entry, '[^,]+') do values[#values + 1] = tonumber(v) end
+      if values[1] > now then
+        reservations[#reservations + 1] = entry
+        for i = 1, n do pending[i] = pending[i] + (values[i + 1] or 0) end
+      else
+        reservationsChanged = true
+      end
+    end
+  end
   -- Where the fleet stood provider-delay before this batch, for the caller to read figures against.
   local base = nil
   if ARGV[rest + 1] ~= '' then
@@ -283,30 +209,41 @@ if op == 'admit' then
       base = redis.call('HMGET', KEYS[1], unpack(names))
     end
   end
-  local m = tonumber(ARGV[rest + 2])
-  local at = rest + 3
+  local m = tonumber(ARGV[rest + 3])
+  local at = rest + 4
   -- Leases are only read (and expired ones reclaimed) when a request of the batch wants one.
   local inUse = nil
-  local reply = {0, mismatch, 0, '', -1, fmt(now), live}
-  local changed = {}
-  local extra = {}
+  local reply = {0, mismatch, 0, '', -1, t[1], t[2], live}
+  local costs = {}
   local leasesAdded, longest = false, 0
   for r = 1, m do
     local force = ARGV[at] == '1'
     local wantsSlot = ARGV[at + 1] == '1'
     local leaseId = ARGV[at + 2]
     local maxWait = tonumber(ARGV[at + 3])
-    local from = at + 4
-    at = from + n
+    for i = 1, n do costs[i] = tonumber(ARGV[at + 3 + i]) end
+    at = at + 4 + n
     local delay = 0
     if wantsSlot and inUse == nil then
-      reply[3] = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now))
+      reply[3] = redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
       inUse = redis.call('ZCARD', KEYS[2])
     end
     if not force then
-      local p = pausedMs()
-      if p > 0 then reply[4], reply[5] = fmt(p), PAUSE break end
-      local worst, dim = worstWait(from)
+      if pauseUntil > now then reply[4], reply[5] = fmt(pauseUntil - now), PAUSE break end
+      -- The worst wait over the rate dimensions, relative to now (absolute ms lose precision in a
+      -- double); under 1 us (TIME's resolution) is no wait. The lead charged from a full bucket is
+      -- at most what the bucket holds beyond the request (a one-request bucket would otherwise
+      -- never admit anything; see gcra.ts).
+      local worst, dim = 0, -1
+      for i = 1, n do
+        local cost = costs[i]
+        local room = tol[i] - cost * interval[i]
+        local ahead
+        if lead < room then ahead = lead elseif room > 0 then ahead = room else ahead = 0 end
+        if tats[i] > now + ahead then ahead = tats[i] - now end
+        local wait = ahead + cost * interval[i] - tol[i]
+        if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
+      end
       if worst > maxWait then reply[4], reply[5] = fmt(worst), dim break end
       if wantsSlot and maxConc >= 0 and inUse >= maxConc then
         local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
@@ -317,16 +254,18 @@ if op == 'admit' then
       if delay > 0 then reply[5] = dim end
     end
     for i = 1, n do
-      local cost = tonumber(ARGV[from + i - 1])
-      local start = now + delay + leadFor(i, cost)
-      local base = tats[i]
-      if base < start then base = start end
-      tats[i] = base + cost * interval[i]
+      local cost = costs[i]
+      local room = tol[i] - cost * interval[i]
+      local l
+      if lead < room then l = lead elseif room > 0 then l = room else l = 0 end
+      local start = now + delay + l
+      local b = tats[i]
+      if b < start then b = start end
+      tats[i] = b + cost * interval[i]
       charged[i] = charged[i] + cost
-      changed[i] = true
     end
     if wantsSlot then
-      redis.call('ZADD', KEYS[2], fmt(now + delay + leaseTtl), leaseId)
+      redis.call('ZADD', KEYS[2], now + delay + leaseTtl, leaseId)
       inUse = inUse + 1
       leasesAdded = true
       if delay > longest then longest = delay end
@@ -334,79 +273,183 @@ if op == 'admit' then
     else
       reply[#reply + 1] = ''
     end
-    reply[#reply + 1] = fmt(delay)
+    reply[#reply + 1] = num(delay)
     reply[1] = reply[1] + 1
     if delay > 0 then
       local entry = {fmt(now + delay)}
       for i = 1, n do
-        local cost = tonumber(ARGV[from + i - 1])
-        entry[i + 1] = fmt(cost)
-        pending[i] = pending[i] + cost
+        entry[i + 1] = fmt(costs[i])
+        pending[i] = pending[i] + costs[i]
       end
       reservations[#reservations + 1] = table.concat(entry, ',')
       reservationsChanged = true
       break
     end
   end
+  -- One write: the TATs and the fleet's charges, this moment's snapshot of what had started in
+  -- the transit ring, the reservations when they changed, and the hash's expiry when it must move.
+  local w, k = {}, 0
   if reply[1] > 0 then
-    -- The fleet's charges, and this moment's snapshot of them in the transit ring.
-    extra[#extra + 1] = 'r' .. slot .. 't'
-    extra[#extra + 1] = fmt(now)
     for i = 1, n do
-      extra[#extra + 1] = 'c' .. idx[i]
-      extra[#extra + 1] = fmt(charged[i])
-      extra[#extra + 1] = 'r' .. slot .. ':' .. idx[i]
-      extra[#extra + 1] = fmt(started(i))
+      w[k + 1], w[k + 2], w[k + 3], w[k + 4] = idx[i], tats[i], fields[n + 2 + i], charged[i]
+      k = k + 4
+    end
+    local G = lead / 8
+    if G < 5 then G = 5 end
+    local ring = 'r' .. (math.floor(now / G) % SLOTS)
+    w[k + 1], w[k + 2] = ring .. 't', now
+    k = k + 2
+    for i = 1, n do
+      w[k + 1], w[k + 2] = ring .. ':' .. idx[i], charged[i] - pending[i]
+      k = k + 2
     end
   end
   if reservationsChanged then
-    extra[#extra + 1] = 'q'
-    extra[#extra + 1] = table.concat(reservations, ';')
+    w[k + 1], w[k + 2] = 'q', table.concat(reservations, ';')
+    k = k + 2
   end
-  saveTats(changed, extra)
+  if k > 0 then
+    -- The hash lives until its furthest TAT and pause (+ margin); its expiry is kept in the hash
+    -- ('x') with a minute of slack, so PEXPIREAT is rarely needed.
+    local furthest = now
+    if pauseUntil > furthest then furthest = pauseUntil end
+    for i = 1, n do if tats[i] > furthest then furthest = tats[i] end end
+    local want = math.ceil(furthest) + MARGIN
+    local moved = want > expiresAt
+    if moved then
+      expiresAt = want + 60000
+      w[k + 1], w[k + 2] = 'x', expiresAt
+      k = k + 2
+    end
+    redis.call('HSET', KEYS[1], unpack(w, 1, k))
+    if moved then redis.call('PEXPIREAT', KEYS[1], expiresAt) end
+  end
   if leasesAdded then extend(KEYS[2], leaseTtl + longest) end
-  for i = 1, n do reply[#reply + 1] = fmt(started(i)) end
+  for i = 1, n do reply[#reply + 1] = num(charged[i] - pending[i]) end
   if base then
     for i = 1, n do reply[#reply + 1] = base[i] or '' end
   end
   return reply
-elseif op == 'wait' then
-  local worst, dim = worstWait(rest)
+end
+
+-- The other operations.
+
+-- Reads every TAT, the pause-until ('p') and the hash's expiry ('x'), then the fields named in
+-- extra (answered from raw[n + 3] on).
+local function readState(extra)
+  local fields = {}
+  for i = 1, n do fields[i] = idx[i] end
+  fields[n + 1] = 'p'
+  fields[n + 2] = 'x'
+  for j = 1, #extra do fields[n + 2 + j] = extra[j] end
+  local raw = redis.call('HMGET', KEYS[1], unpack(fields))
+  for i = 1, n do tats[i] = (raw[i] and tonumber(raw[i])) or -math.huge end
+  pauseUntil = (raw[n + 1] and tonumber(raw[n + 1])) or -math.huge
+  expiresAt = (raw[n + 2] and tonumber(raw[n + 2])) or -math.huge
+  return raw
+end
+
+-- Writes fields (a flat name/value list) and keeps the hash alive until \`untilMs\` (+ margin). The
+-- expiry is kept in the hash ('x') with a minute of slack, so PEXPIREAT is rarely needed.
+local function saveState(fieldValues, untilMs)
+  local want = math.ceil(untilMs) + MARGIN
+  local moved = want > expiresAt
+  if moved then
+    expiresAt = want + 60000
+    fieldValues[#fieldValues + 1] = 'x'
+    fieldValues[#fieldValues + 1] = expiresAt
+  end
+  if #fieldValues == 0 then return end
+  redis.call('HSET', KEYS[1], unpack(fieldValues))
+  if moved then redis.call('PEXPIREAT', KEYS[1], expiresAt) end
+end
+
+-- Writes the TATs of the dimensions in changed (and the extra name/value pairs in values); the
+-- hash lives until its furthest TAT and pause.
+local function saveTats(changed, values)
+  local furthest = now
+  if pauseUntil > furthest then furthest = pauseUntil end
+  for i = 1, n do
+    if changed[i] then
+      values[#values + 1] = idx[i]
+      values[#values + 1] = tats[i]
+    end
+    if tats[i] > furthest then furthest = tats[i] end
+  end
+  if #values > 0 then saveState(values, furthest) end
+end
+
+local function pausedMs()
+  if pauseUntil > now then return pauseUntil - now end
+  return 0
+end
+
+local function levelOf(i)
+  local b = tats[i]
+  if b < now then b = now end
+  return (tol[i] - (b - now)) / interval[i]
+end
+
+if op == 'wait' then
+  -- A dry run: the worst wait over the rate dimensions for the costs, or the pause if longer.
+  readState({})
+  local worst, dim = 0, -1
+  for i = 1, n do
+    local cost = tonumber(ARGV[rest + i - 1])
+    local room = tol[i] - cost * interval[i]
+    local ahead
+    if lead < room then ahead = lead elseif room > 0 then ahead = room else ahead = 0 end
+    if tats[i] > now + ahead then ahead = tats[i] - now end
+    local wait = ahead + cost * interval[i] - tol[i]
+    if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
+  end
   local p = pausedMs()
   if p > worst then worst, dim = p, PAUSE end
   return {1, mismatch, fmt(worst), dim}
 elseif op == 'settle' then
-  -- Releases a lease ('' for none) and reconciles usage in one call.
-  local released = 0
-  if ARGV[rest] ~= '' then released = redis.call('ZREM', KEYS[2], ARGV[rest]) end
-  -- The provider's figures set the level after this request's admission: they hold what it was
-  -- really charged, and a refund would count the difference twice (output tokens aside: their
-  -- refund is the provider's own, at the end of the call).
+  -- Reconciles usage (the lease, if any, was released above). The provider's figures set the
+  -- level after this request's admission: they hold what it was really charged, and a refund
+  -- would count the difference twice (output tokens aside: their refund is the provider's own, at
+  -- the end of the call). The last sync ('f') is read only when a delta refunds.
+  local refund = false
+  for i = 1, n do
+    if tonumber(ARGV[rest + 1 + i]) < 0 then refund = true end
+  end
+  local synced = {}
+  if refund then
+    local names = {}
+    for i = 1, n do names[i] = 'f' .. idx[i] end
+    local raw = readState(names)
+    for i = 1, n do synced[i] = (raw[n + 2 + i] and tonumber(raw[n + 2 + i])) or -math.huge end
+  else
+    readState({})
+  end
   local admittedAt = ARGV[rest + 1] ~= '' and tonumber(ARGV[rest + 1])
   local changed = {}
   for i = 1, n do
     local delta = tonumber(ARGV[rest + 1 + i])
     if delta < 0 and admittedAt and idx[i] ~= '3' and synced[i] >= admittedAt then delta = 0 end
     if delta ~= 0 then
-      local base = tats[i]
-      if base < now then base = now end
-      local nt = base + delta * interval[i]
+      local b = tats[i]
+      if b < now then b = now end
+      local nt = b + delta * interval[i]
       if nt < now then nt = now end
       tats[i] = nt
       changed[i] = true
     end
   end
-  saveTats(changed)
+  saveTats(changed, {})
   return {released, mismatch}
 elseif op == 'renew' then
   -- Extends every live lease named; returns how many were still held.
+  local leaseTtl = tonumber(ARGV[5])
   local m = tonumber(ARGV[rest])
   local renewed = 0
   for r = 1, m do
     local id = ARGV[rest + r]
     local score = redis.call('ZSCORE', KEYS[2], id)
     if score and tonumber(score) > now then
-      redis.call('ZADD', KEYS[2], 'XX', fmt(now + leaseTtl), id)
+      redis.call('ZADD', KEYS[2], 'XX', now + leaseTtl, id)
       renewed = renewed + 1
     elseif score then
       redis.call('ZREM', KEYS[2], id)
@@ -417,20 +460,17 @@ elseif op == 'renew' then
 elseif op == 'hello' then
   -- Registers this process as live for ttl ms; returns how many processes are live.
   local ttl = tonumber(ARGV[rest + 1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', fmt(now))
-  redis.call('ZADD', KEYS[4], fmt(now + ttl), ARGV[rest])
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+  redis.call('ZADD', KEYS[4], now + ttl, ARGV[rest])
   extend(KEYS[4], ttl)
   return {1, mismatch, redis.call('ZCARD', KEYS[4])}
 elseif op == 'pause' then
+  readState({})
   local untilMs = now + tonumber(ARGV[rest])
   if pauseUntil > untilMs then untilMs = pauseUntil end
   pauseUntil = untilMs
-  saveState({'p', fmt(untilMs)}, untilMs)
+  saveState({'p', untilMs}, untilMs)
   return {1, mismatch, fmt(untilMs - now)}
-elseif op == 'unpause' then
-  -- Ends the pause at once (resetRateLimiter / resetCircuitBreaker).
-  redis.call('HDEL', KEYS[1], 'p')
-  return {1, mismatch}
 elseif op == 'follow' then
   -- A response's rate-limit figures (and retry-after) for the whole fleet, in one call. A figure
   -- lacks what the fleet started within the provider delay and every reservation not started yet
@@ -438,12 +478,33 @@ elseif op == 'follow' then
   -- as the response left, it lacks all of that; taken when the provider admitted the request, it
   -- lacks everything admitted since the provider delay before the request, less the request
   -- itself, but the refill since is owed too.
+  local names = {}
+  for i = 1, n do names[i] = 'c' .. idx[i] end
+  local raw = readState(names)
+  local charged = {}
+  for i = 1, n do charged[i] = (raw[n + 2 + i] and tonumber(raw[n + 2 + i])) or 0 end
+  -- What the fleet had started on dimension i by moment T, at most; nil when not known.
+  local function chargedAt(i, T)
+    local best = ringSlotAt(T)
+    if best == nil then return nil end
+    local v = redis.call('HGET', KEYS[1], 'r' .. best .. ':' .. idx[i])
+    return v and tonumber(v)
+  end
+  -- Sets dimension i's level to units (capped by its bucket); false when it is there already.
+  local function setLevel(i, units)
+    local capacity = tol[i] / interval[i]
+    if units > capacity then units = capacity end
+    local nt = now + tol[i] - units * interval[i]
+    if nt == tats[i] or (nt <= now and tats[i] <= now) then return false end
+    tats[i] = nt
+    return true
+  end
   local p = ARGV[rest]
   if p ~= '' then
     local untilMs = now + tonumber(p)
     if untilMs > pauseUntil then
       pauseUntil = untilMs
-      saveState({'p', fmt(untilMs)}, untilMs)
+      saveState({'p', untilMs}, untilMs)
     end
   end
   -- The caller's lead (learned per process): what its figures lack was admitted within it.
@@ -520,7 +581,7 @@ elseif op == 'follow' then
       -- would count it twice (a provider charging max-of refunds nothing).
       if target or readBothWays then
         values[#values + 1] = 'f' .. idx[i]
-        values[#values + 1] = fmt(now)
+        values[#values + 1] = now
       end
       reply[#reply + 1] = fmt(levelOf(i))
     end
@@ -528,6 +589,7 @@ elseif op == 'follow' then
   saveTats(changed, values)
   return reply
 elseif op == 'state' then
+  readState({})
   local reply = {1, mismatch, fmt(pausedMs()), redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now), '+inf'), ''}
   local first = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. fmt(now), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
   if first[2] then reply[5] = fmt(tonumber(first[2]) - now) end

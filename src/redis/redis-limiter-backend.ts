@@ -9,7 +9,7 @@ import { ADMISSION_SCRIPT, type ScriptOp } from './admission-script.js';
 import type { RedisScriptClient } from './client.js';
 import { type LimiterKeys, limiterKeys } from './keys.js';
 import { replyArray, replyNumber, replyString } from './replies.js';
-import { type SpecArgs, perDimension, scriptArgs, specArgs } from './script-args.js';
+import { pushPerDimension, scriptArgs, type SpecArgs, specArgs } from './script-args.js';
 import { DEFAULT_STORE_TIMEOUT_MS, ScriptRunner } from './script-runner.js';
 
 /** The outcome of {@link RedisLimiterBackend.admit}. */
@@ -92,42 +92,47 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   /**
    * Admits a batch in order, each request on every dimension (and a lease when it asks for a
    * slot) or not at all, stopping at the first that does not fit: a refusal charges nothing.
+   * `countLive`: also count the live processes (a ZCOUNT in Redis; the caller keeps the last count).
    */
-  async admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number): Promise<SharedAdmitReply> {
+  async admit(batch: readonly SharedAdmitRequest[], baseLeadMs?: number, countLive = true): Promise<SharedAdmitReply> {
     const wantBase = baseLeadMs !== undefined;
     // Redis is told, in its clock, the last moment its answer can still reach us before we stop
     // waiting (four fifths of our timeout: the last fifth is for the way back): a Redis that freezes
     // and runs the call late admits nothing rather than charge for requests that will never be sent.
     const sentAt = performance.now();
     const deadline = this.redisOffsetMs === undefined ? '' : String(sentAt + this.redisOffsetMs + this.timeoutMs * 0.8);
-    const args: (string | number)[] = [deadline, wantBase ? String(Math.max(0, baseLeadMs)) : '', batch.length];
+    const args = this.begin('admit', sentAt);
+    args.push(deadline, wantBase ? String(Math.max(0, baseLeadMs)) : '', countLive ? '1' : '0', batch.length);
     for (const request of batch) {
       const maxWait = Number.isFinite(request.maxWaitMs) ? String(Math.max(0, request.maxWaitMs)) : '1e300';
-      args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', maxWait, ...perDimension(this.args, request.costs));
+      args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', maxWait);
+      pushPerDimension(args, this.args, request.costs);
     }
-    const reply = await this.call('admit', 7, ...args);
+    const reply = await this.call('admit', 8, args);
+    const answeredAt = performance.now();
     this.expiredSlots += replyNumber('admit', reply, 2);
     const count = replyNumber('admit', reply, 0);
     const admitted: SharedGrant[] = [];
     for (let i = 0; i < count; i++) {
-      const id = replyString('admit', reply, 7 + 2 * i);
-      admitted.push({ leaseId: id === '' ? null : id, delayMs: replyNumber('admit', reply, 8 + 2 * i) });
+      const id = replyString('admit', reply, 8 + 2 * i);
+      admitted.push({ leaseId: id === '' ? null : id, delayMs: replyNumber('admit', reply, 9 + 2 * i) });
     }
-    const storeTime = replyNumber('admit', reply, 5);
+    // Redis TIME as the script read it, turned into ms by the same arithmetic as the script's.
+    const storeTime = replyNumber('admit', reply, 5) * 1000 + replyNumber('admit', reply, 6) / 1000;
     const charged = new Array<number>(DIMENSIONS).fill(NaN);
     const base = wantBase ? new Array<number>(DIMENSIONS).fill(NaN) : undefined;
-    const dimensions = this.args.order.length;
-    this.args.order.forEach((index, i) => {
-      charged[index] = replyNumber('admit', reply, 7 + 2 * count + i);
-      if (base && reply[7 + 2 * count + dimensions + i] !== '') base[index] = replyNumber('admit', reply, 7 + 2 * count + dimensions + i);
-    });
+    const order = this.args.order;
+    const at = 8 + 2 * count;
+    for (let i = 0; i < order.length; i++) {
+      charged[order[i]!] = replyNumber('admit', reply, at + i);
+      if (base && reply[at + order.length + i] !== '') base[order[i]!] = replyNumber('admit', reply, at + order.length + i);
+    }
     // Redis time minus ours, taken at the middle of the round trip, from the quickest round trips
     // (NTP's rule: a slow one may have been slow one way only).
-    const answeredAt = performance.now();
     const roundTripMs = answeredAt - sentAt;
     this.fastestRoundTripMs = Math.min(this.fastestRoundTripMs * 1.01, roundTripMs);
     if (this.redisOffsetMs === undefined || roundTripMs <= 2 * this.fastestRoundTripMs + 1) this.redisOffsetMs = storeTime - (sentAt + answeredAt) / 2;
-    const liveProcesses = replyNumber('admit', reply, 6);
+    const liveProcesses = reply[7] === '' ? undefined : replyNumber('admit', reply, 7);
     const dimension = replyNumber('admit', reply, 4);
     // No wait: nothing refused (all admitted, or the batch stopped after a reservation on `dimension`).
     if (reply[3] === '') return { admitted, refused: false, waitMs: 0, dimension, storeTime, liveProcesses, charged, base };
@@ -143,7 +148,9 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
 
   /** Ms until `costs` fit on the rate dimensions and the pause (ignoring concurrency), and what holds them (-1: nothing). */
   async waitFor(costs: ArrayLike<number>): Promise<{ waitMs: number; dimension: number }> {
-    const reply = await this.call('wait', 4, ...perDimension(this.args, costs));
+    const args = this.begin('wait');
+    pushPerDimension(args, this.args, costs);
+    const reply = await this.call('wait', 4, args);
     return { waitMs: replyNumber('wait', reply, 2), dimension: replyNumber('wait', reply, 3) };
   }
 
@@ -164,7 +171,10 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
 
   /** Extends leases by the lease TTL from now; resolves to how many were still held. */
   async renew(leaseIds: readonly string[]): Promise<number> {
-    return replyNumber('renew', await this.call('renew', 2, leaseIds.length, ...leaseIds), 0);
+    const args = this.begin('renew');
+    args.push(leaseIds.length);
+    for (const id of leaseIds) args.push(id);
+    return replyNumber('renew', await this.call('renew', 2, args), 0);
   }
 
   /** Extends one lease; false when it already expired or was released. */
@@ -174,17 +184,21 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
 
   /** Registers this process as live for `ttlMs`; resolves to the number of live processes. */
   async hello(processId: string, ttlMs: number): Promise<number> {
-    return replyNumber('hello', await this.call('hello', 3, processId, String(Math.max(1, Math.ceil(ttlMs)))), 2);
+    const args = this.begin('hello');
+    args.push(processId, String(Math.max(1, Math.ceil(ttlMs))));
+    return replyNumber('hello', await this.call('hello', 3, args), 2);
   }
 
   /** Pauses non-forced admission for `ms` (never shortens a longer pause); resolves to the pause left. */
   async pause(ms: number): Promise<number> {
-    return replyNumber('pause', await this.call('pause', 3, String(Math.max(0, ms))), 2);
+    const args = this.begin('pause');
+    args.push(String(Math.max(0, ms)));
+    return replyNumber('pause', await this.call('pause', 3, args), 2);
   }
 
   /** Ends the fleet's pause at once. */
   async clearPause(): Promise<void> {
-    await this.call('unpause', 2);
+    await this.call('unpause', 2, this.begin('unpause'));
   }
 
   /**
@@ -200,17 +214,18 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   }
 
   private async followReply(pauseMs: number | undefined, figures: readonly ProviderFigure[], leadMs = this.providerDelayMs): Promise<readonly unknown[]> {
-    const args: (string | number)[] = [pauseMs === undefined ? '' : String(Math.max(0, pauseMs)), String(Math.max(0, leadMs)), figures.length];
+    const args = this.begin('follow');
+    args.push(pauseMs === undefined ? '' : String(Math.max(0, pauseMs)), String(Math.max(0, leadMs)), figures.length);
     const text = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '' : String(n));
     for (const f of figures) {
       args.push(f.index, String(f.remaining), f.exact ? '1' : '0', text(f.refillPerMs), text(f.refillCap ?? Infinity) || '1e300', text(f.base), text(f.admittedAt), String(f.ownCost));
     }
-    return this.call('follow', 3 + figures.length, ...args);
+    return this.call('follow', 3 + figures.length, args);
   }
 
   /** Levels, leases and pause as Redis sees them now. */
   async state(): Promise<RedisLimiterState> {
-    const reply = await this.call('state', 5 + this.args.order.length);
+    const reply = await this.call('state', 5 + this.args.order.length, this.begin('state'));
     const levels: number[] = new Array<number>(DIMENSIONS).fill(NaN);
     this.args.order.forEach((index, i) => {
       levels[index] = replyNumber('state', reply, 5 + i);
@@ -225,18 +240,32 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
   }
 
   private async settleReply(leaseId: string | null, deltas: ArrayLike<number> | null, admittedAt?: number): Promise<number> {
-    const values = deltas ? perDimension(this.args, deltas) : this.args.order.map(() => '0');
-    const at = admittedAt === undefined || !Number.isFinite(admittedAt) ? '' : String(admittedAt);
-    return replyNumber('settle', await this.call('settle', 2, leaseId ?? '', at, ...values), 0);
+    const args = this.begin('settle');
+    args.push(leaseId ?? '', admittedAt === undefined || !Number.isFinite(admittedAt) ? '' : String(admittedAt));
+    if (deltas) pushPerDimension(args, this.args, deltas);
+    else for (let i = 0; i < this.args.order.length; i++) args.push('0');
+    return replyNumber('settle', await this.call('settle', 2, args), 0);
   }
 
-  private async call(op: ScriptOp, minLength: number, ...rest: (string | number)[]): Promise<readonly unknown[]> {
-    // The configurations are compared once per configCheckMs, not on every call (a GET and a SET less).
-    const now = performance.now();
+  /**
+   * The configurations are compared once per configCheckMs, not on every call (a GET and a SET
+   * less): true when this call is the one. The arguments built must then carry the fingerprint.
+   */
+  private checkDue(now: number): boolean {
     const check = this.options.checkConfig !== false && now - this.configCheckedAt >= (this.options.configCheckMs ?? CONFIG_CHECK_MS);
     if (check) this.configCheckedAt = now;
-    const reply = replyArray(op, await this.runner.run(op, this.keys.all, scriptArgs(op, this.args, check ? this.args.fingerprint : '', ...rest)), minLength);
-    if (check) {
+    return check;
+  }
+
+  /** The ARGV of an `op` call so far (op, the fingerprint when due, header), for its own arguments to be pushed onto. */
+  private begin(op: ScriptOp, now = performance.now()): (string | number)[] {
+    return scriptArgs(op, this.args, this.checkDue(now) ? this.args.fingerprint : '');
+  }
+
+  /** Runs the call built by {@link begin}; a fingerprint in it (ARGV[2]) means the reply's mismatch flag is news. */
+  private async call(op: ScriptOp, minLength: number, args: readonly (string | number)[]): Promise<readonly unknown[]> {
+    const reply = replyArray(op, await this.runner.run(op, this.keys.all, args), minLength);
+    if (args[1] !== '') {
       const mismatch = reply[1] === 1;
       if (mismatch && !this.configMismatch) this.options.onConfigMismatch?.(this.args.fingerprint);
       this.configMismatch = mismatch;

@@ -22,7 +22,7 @@ const SLACK_MS = 100;
 
 type Request = { requests: number; tokens: number; slot: boolean; force: boolean; maxWaitMs: number };
 type Op =
-  | { kind: 'admit'; requests: Request[]; baseLeadMs: number | undefined }
+  | { kind: 'admit'; requests: Request[]; baseLeadMs: number | undefined; countLive: boolean }
   | { kind: 'settle'; lease: number; tokens: number }
   | { kind: 'renew'; lease: number }
   | { kind: 'follow'; pauseMs: number | undefined; index: number; remaining: number; exact: boolean; leadMs: number | undefined }
@@ -38,7 +38,16 @@ const request: fc.Arbitrary<Request> = fc.record({
 });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('admit' as const), requests: fc.array(request, { minLength: 1, maxLength: 4 }), baseLeadMs: fc.option(fc.constantFrom(0, 50, 300, 1_500), { nil: undefined }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('admit' as const),
+      requests: fc.array(request, { minLength: 1, maxLength: 4 }),
+      baseLeadMs: fc.option(fc.constantFrom(0, 50, 300, 1_500), { nil: undefined }),
+      // The live processes are counted only when asked (the limiter asks once a second).
+      countLive: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('settle' as const), lease: fc.integer({ min: -1, max: 6 }), tokens: fc.integer({ min: -30, max: 30 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('renew' as const), lease: fc.integer({ min: 0, max: 6 }) }) },
   {
@@ -71,6 +80,7 @@ async function apply(side: Side, o: Op): Promise<unknown> {
       const reply = await backend.admit(
         o.requests.map((r) => ({ costs: [r.requests, r.tokens, 0, 0, 0, 0], slot: r.slot, force: r.force, maxWaitMs: r.maxWaitMs })),
         o.baseLeadMs,
+        o.countLive,
       );
       for (const grant of reply.admitted) leases.push(grant.leaseId);
       return reply;
@@ -127,7 +137,10 @@ describe.skipIf(!redisUp)('MemorySharedStore vs the Redis admission script', () 
               const levels = o.kind === 'admit' ? (await memory.backend.state()).levels : [];
               const fromMemory = await apply(memory, o);
               const fromRedis = await apply(redis, o);
-              if (o.kind === 'admit') expectSameAdmission(fromMemory as SharedAdmitReply, fromRedis as SharedAdmitReply, o.requests, levels);
+              if (o.kind === 'admit') {
+                expectSameAdmission(fromMemory as SharedAdmitReply, fromRedis as SharedAdmitReply, o.requests, levels);
+                expect((fromRedis as SharedAdmitReply).liveProcesses === undefined).toBe(!o.countLive);
+              }
               else expect(fromMemory).toEqual(fromRedis);
             }
             const [m, r] = [await memory.backend.state(), await redis.backend.state()];

@@ -198,6 +198,8 @@ describe('MemorySharedStore: a fleet in one process', () => {
     expect(await run(backend.hello('p1', 5000))).toBe(1);
     expect(await run(peer.hello('p2', 5000))).toBe(2);
     expect((await run(backend.admit([]))).liveProcesses).toBe(2);
+    // Not asked, not counted (the Redis script spares a ZCOUNT).
+    expect((await run(backend.admit([], undefined, false))).liveProcesses).toBeUndefined();
     expect([backend.configMismatch, peer.configMismatch]).toEqual([false, false]);
     await run(stranger.state());
     expect(stranger.configMismatch).toBe(true);

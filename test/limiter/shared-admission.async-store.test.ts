@@ -269,3 +269,25 @@ describe('shared admission on an asynchronous in-memory store', () => {
     expect(order).toEqual(['a', 'b', 'c']);
   });
 });
+
+describe('live processes through a shared store', () => {
+  it('an admission asks the store to count them at most once a second; between, the last count stands', async () => {
+    const { clock, store, limiterWith } = setup({ latencyMs: 4 });
+    const admit = vi.spyOn(MemorySharedBackend.prototype, 'admit');
+    const limiter = limiterWith({ requestsPerMinute: 6_000 });
+    const peer = store.openShared('svc', resolveLimiterOptions({ requestsPerMinute: 6_000 }).spec);
+    (await drive(clock, limiter.acquire())).release();
+    // Two processes say they are live (this limiter's hello follows its first admission).
+    expect(await drive(clock, peer.hello('peer', 60_000))).toBe(2);
+    await clock.advanceAsync(500);
+    (await drive(clock, limiter.acquire())).release();
+    // Not counted again within the second: the count of the first admission stands, not the store's 2.
+    expect(admit.mock.calls.map((call) => call[2])).toEqual([true, false]);
+    expect(limiter.stats().store?.liveProcesses).toBe(1);
+    await clock.advanceAsync(500);
+    // A second after the first count, the admission counts them again.
+    (await drive(clock, limiter.acquire())).release();
+    expect(admit.mock.calls.map((call) => call[2])).toEqual([true, false, true]);
+    expect(limiter.stats().store?.liveProcesses).toBe(2);
+  });
+});

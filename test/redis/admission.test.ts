@@ -123,4 +123,19 @@ describe.skipIf(!redisUp)('Redis admission script', () => {
     for (let i = 0; i < 55; i++) expect((await backend.admitOne(costs(), false, false)).admitted).toBe(true);
     expect(refused(await backend.admitOne(costs(), false, false)).dimension).toBe(0);
   });
+
+  it('counts the live processes only when asked; its clock is Redis TIME, in ms', async () => {
+    const { backend, client } = open({ requestsPerMinute: 60 });
+    await backend.hello('p1', 10_000);
+    const one = [{ costs: costs(), slot: false, force: false, maxWaitMs: 0 }];
+    const [seconds, micros] = (await client.time()).map(Number) as [number, number];
+    const counted = await backend.admit(one);
+    expect(counted.liveProcesses).toBe(1);
+    expect(counted.storeTime! - (seconds * 1000 + micros / 1000)).toBeGreaterThanOrEqual(0);
+    expect(counted.storeTime! - (seconds * 1000 + micros / 1000)).toBeLessThan(1000);
+    const spared = await backend.admit(one, undefined, false);
+    expect(spared.liveProcesses).toBeUndefined();
+    expect(spared.admitted).toEqual([{ leaseId: null, delayMs: 0 }]);
+    expect(spared.storeTime!).toBeGreaterThanOrEqual(counted.storeTime!);
+  });
 });

@@ -294,6 +294,13 @@ if op == 'admit' then
       w[k + 1], w[k + 2], w[k + 3], w[k + 4] = idx[i], tats[i], fields[n + 2 + i], charged[i]
       k = k + 4
     end
+    if expiresAt == -math.huge then
+      -- A new hash: the fields every admission reads come first, the pause and the reservations
+      -- too (empty: none), so that a small hash (a listpack, scanned in order) finds them at once
+      -- and never scans to its end for a missing one.
+      w[k + 1], w[k + 2], w[k + 3], w[k + 4] = 'p', '', 'q', ''
+      k = k + 4
+    end
     local G = lead / 8
     if G < 5 then G = 5 end
     local ring = 'r' .. (math.floor(now / G) % SLOTS)

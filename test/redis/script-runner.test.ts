@@ -35,6 +35,32 @@ describe('ScriptRunner without Redis', () => {
     for (const result of await Promise.allSettled(calls)) expect(result).toMatchObject({ status: 'rejected', reason: { kind: 'store', reason: 'timeout' } });
   });
 
+  it('with answered and hanging calls interleaved, only the hanging ones time out, each at its own deadline, again and again', async () => {
+    let n = 0;
+    const halfSilent: RedisScriptClient = {
+      evalsha: () => (n++ % 2 === 0 ? Promise.resolve(n) : new Promise(() => undefined)),
+      eval: () => new Promise(() => undefined),
+      script: () => Promise.resolve('sha'),
+    };
+    const runner = new ScriptRunner(halfSilent, 'return 1', { timeoutMs: 30 });
+    for (let round = 0; round < 2; round++) {
+      const started = performance.now();
+      const early = [runner.run('a', [], []), runner.run('b', [], [])];
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const late = [runner.run('c', [], []), runner.run('d', [], [])];
+      const settledAt: number[] = [];
+      const results = await Promise.allSettled([...early, ...late].map((p) => p.finally(() => settledAt.push(performance.now() - started))));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+      expect(results[1]).toMatchObject({ reason: { kind: 'store', reason: 'timeout', operation: 'b' } });
+      expect(results[3]).toMatchObject({ reason: { kind: 'store', reason: 'timeout', operation: 'd' } });
+      // 'b' at its deadline (30 ms), 'd' at its own (10 ms later), not both at the first.
+      const [b, d] = [settledAt[2]!, settledAt[3]!];
+      expect(b).toBeGreaterThanOrEqual(29);
+      expect(d).toBeGreaterThanOrEqual(39);
+      expect(d).toBeLessThan(500);
+    }
+  });
+
   it('a Redis error becomes StoreError with the cause kept', async () => {
     const cause = new Error('READONLY You cannot write against a read only replica.');
     const failing: RedisScriptClient = { evalsha: () => Promise.reject(cause), eval: () => Promise.reject(cause), script: () => Promise.resolve('abc') };

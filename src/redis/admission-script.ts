@@ -46,12 +46,14 @@
  *
  * Every reply is an array { status, mismatch, ... } where mismatch = 1 when the fingerprint
  * stored by the last caller differs from this caller's. Fractional numbers are returned as
- * strings (Redis truncates Lua numbers to integers); whole ones in admit's reply may be integers. Per op:
+ * strings (Redis truncates Lua numbers to integers). Admit's reply, the one every request waits
+ * for, is the same list joined by commas into one string (every value a decimal number or empty). Per op:
  *   - admit:   {admitted count k, m, reclaimed, waitMs of the refused request ('' when none was), dimension that
  *              refused or delayed a request (-1: none), Redis TIME as it answered it (seconds, then
  *              microseconds: the script's ms are seconds x 1000 + microseconds / 1000), live
  *              processes ('' when not asked),
- *              then per admitted request: lease id ('' without a slot), delay ms (start no earlier),
+ *              then per admitted request its delay ms (start no earlier; its lease, when it asked
+ *              for a slot, is the id it sent),
  *              then the fleet's started charges after the batch, per dimension in header order,
  *              then with a base lead what had started that long before ('' when unknown)}
  *   - wait:    {1, m, waitMs, dimension (-1 when it fits now)}
@@ -114,10 +116,11 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 
 local function fmt(x) return string.format('%.17g', x) end
 
--- A number of a reply: a whole one as an integer (exact below 2^53), a fraction as text (Redis
--- truncates Lua numbers). Numbers passed to redis.call need neither: Redis writes them as %.17g.
+-- A number of admit's reply (text joined by table.concat, which writes numbers as %.14g): a whole
+-- one below 1e14 as it is, anything else as %.17g. Numbers passed to redis.call need neither:
+-- Redis writes them as %.17g.
 local function num(x)
-  if x == math.floor(x) and x < 9007199254740992 and x > -9007199254740992 then return x end
+  if x == math.floor(x) and x < 1e14 and x > -1e14 then return x end
   return fmt(x)
 end
 
@@ -159,7 +162,7 @@ if op == 'admit' then
   -- Past its deadline (Redis time) the caller has given up on this call (a Redis that froze and
   -- resumed runs it late): admitting would charge for requests that will never be sent.
   local deadline = ARGV[rest]
-  if deadline ~= '' and now > tonumber(deadline) then return {0, mismatch, 0, '0', CONCURRENCY, t[1], t[2], live} end
+  if deadline ~= '' and now > tonumber(deadline) then return table.concat({0, mismatch, 0, '0', CONCURRENCY, t[1], t[2], live}, ',') end
   local maxConc = tonumber(ARGV[4])
   local leaseTtl = tonumber(ARGV[5])
   -- One read of the state hash: every TAT, the pause-until ('p'), the hash's own expiry ('x'), the
@@ -269,9 +272,6 @@ if op == 'admit' then
       inUse = inUse + 1
       leasesAdded = true
       if delay > longest then longest = delay end
-      reply[#reply + 1] = leaseId
-    else
-      reply[#reply + 1] = ''
     end
     reply[#reply + 1] = num(delay)
     reply[1] = reply[1] + 1
@@ -336,7 +336,8 @@ if op == 'admit' then
   if base then
     for i = 1, n do reply[#reply + 1] = base[i] or '' end
   end
-  return reply
+  -- One string, not an array: a client decodes one bulk string much faster than a dozen.
+  return table.concat(reply, ',')
 end
 
 -- The other operations.

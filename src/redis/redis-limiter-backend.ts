@@ -8,7 +8,7 @@ import type { ProviderFigure, SharedAdmitReply, SharedAdmitRequest, SharedGrant,
 import { ADMISSION_SCRIPT, type ScriptOp } from './admission-script.js';
 import type { RedisScriptClient } from './client.js';
 import { type LimiterKeys, limiterKeys } from './keys.js';
-import { replyArray, replyNumber, replyString } from './replies.js';
+import { badReply, replyArray, replyNumber } from './replies.js';
 import { pushPerDimension, scriptArgs, type SpecArgs, specArgs } from './script-args.js';
 import { DEFAULT_STORE_TIMEOUT_MS, ScriptRunner } from './script-runner.js';
 
@@ -103,26 +103,28 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
     const deadline = this.redisOffsetMs === undefined ? '' : String(sentAt + this.redisOffsetMs + this.timeoutMs * 0.8);
     const args = this.begin('admit', sentAt);
     args.push(deadline, wantBase ? String(Math.max(0, baseLeadMs)) : '', countLive ? '1' : '0', batch.length);
+    // The lease ids sent, in batch order (null without a slot): the reply names none.
+    const leaseIds: (string | null)[] = [];
     for (const request of batch) {
       const maxWait = Number.isFinite(request.maxWaitMs) ? String(Math.max(0, request.maxWaitMs)) : '1e300';
-      args.push(request.force ? '1' : '0', request.slot ? '1' : '0', request.slot ? this.newLeaseId() : '', maxWait);
+      const leaseId = request.slot ? this.newLeaseId() : null;
+      leaseIds.push(leaseId);
+      args.push(request.force ? '1' : '0', request.slot ? '1' : '0', leaseId ?? '', maxWait);
       pushPerDimension(args, this.args, request.costs);
     }
     const reply = await this.call('admit', 8, args);
     const answeredAt = performance.now();
     this.expiredSlots += replyNumber('admit', reply, 2);
     const count = replyNumber('admit', reply, 0);
+    if (count > batch.length || reply.length < 8 + count + this.args.order.length) throw badReply('admit', reply);
     const admitted: SharedGrant[] = [];
-    for (let i = 0; i < count; i++) {
-      const id = replyString('admit', reply, 8 + 2 * i);
-      admitted.push({ leaseId: id === '' ? null : id, delayMs: replyNumber('admit', reply, 9 + 2 * i) });
-    }
+    for (let i = 0; i < count; i++) admitted.push({ leaseId: leaseIds[i]!, delayMs: replyNumber('admit', reply, 8 + i) });
     // Redis TIME as the script read it, turned into ms by the same arithmetic as the script's.
     const storeTime = replyNumber('admit', reply, 5) * 1000 + replyNumber('admit', reply, 6) / 1000;
     const charged = new Array<number>(DIMENSIONS).fill(NaN);
     const base = wantBase ? new Array<number>(DIMENSIONS).fill(NaN) : undefined;
     const order = this.args.order;
-    const at = 8 + 2 * count;
+    const at = 8 + count;
     for (let i = 0; i < order.length; i++) {
       charged[order[i]!] = replyNumber('admit', reply, at + i);
       if (base && reply[at + order.length + i] !== '') base[order[i]!] = replyNumber('admit', reply, at + order.length + i);
@@ -264,9 +266,11 @@ export class RedisLimiterBackend implements SharedLimiterBackend {
 
   /** Runs the call built by {@link begin}; a fingerprint in it (ARGV[2]) means the reply's mismatch flag is news. */
   private async call(op: ScriptOp, minLength: number, args: readonly (string | number)[]): Promise<readonly unknown[]> {
-    const reply = replyArray(op, await this.runner.run(op, this.keys.all, args), minLength);
+    const raw = await this.runner.run(op, this.keys.all, args);
+    // Admit answers its list joined into one string (see admission-script.ts).
+    const reply = replyArray(op, op === 'admit' && typeof raw === 'string' ? raw.split(',') : raw, minLength);
     if (args[1] !== '') {
-      const mismatch = reply[1] === 1;
+      const mismatch = reply[1] === 1 || reply[1] === '1';
       if (mismatch && !this.configMismatch) this.options.onConfigMismatch?.(this.args.fingerprint);
       this.configMismatch = mismatch;
     }

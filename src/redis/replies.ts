@@ -15,14 +15,8 @@ export function replyNumber(operation: string, reply: readonly unknown[], i: num
   return n;
 }
 
-/** Entry `i` as a string. */
-export function replyString(operation: string, reply: readonly unknown[], i: number): string {
-  const value = reply[i];
-  if (typeof value !== 'string') throw badReply(operation, reply);
-  return value;
-}
-
-function badReply(operation: string, reply: unknown): StoreError {
+/** The StoreError of a reply that is not what the script answers. */
+export function badReply(operation: string, reply: unknown): StoreError {
   let text: string;
   try {
     text = JSON.stringify(reply) ?? String(reply);

@@ -148,13 +148,31 @@ end
 local tats = {}
 local pauseUntil, expiresAt = -math.huge, -math.huge
 
+-- The worst wait over the rate dimensions for costs (one per dimension; the TATs read), relative
+-- to now (absolute ms lose precision in a double); under 1 us (TIME's resolution) is no wait. The
+-- lead charged from a full bucket is at most what the bucket holds beyond the request (a
+-- one-request bucket would otherwise never admit anything; see gcra.ts).
+local function worstWait(costs)
+  local worst, dim = 0, -1
+  for i = 1, n do
+    local cost = costs[i]
+    local room = tol[i] - cost * interval[i]
+    local ahead
+    if lead < room then ahead = lead elseif room > 0 then ahead = room else ahead = 0 end
+    if tats[i] > now + ahead then ahead = tats[i] - now end
+    local wait = ahead + cost * interval[i] - tol[i]
+    if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
+  end
+  return worst, dim
+end
+
 if op == 'admit' then
   -- A batch, in queue order; it stops at the first request that does not fit now. That request,
   -- when it fits within its maxWait, is admitted with a delay (a reservation: the admission the
   -- limiter would make at its start time), so every process's head is served in the order it asks
   -- and a large request is never starved by smaller ones from other processes. One reservation per
   -- batch: the rest of the queue stays in the process, where priorities can still reorder it.
-  -- Written out without helper functions: it is the call every request makes.
+  -- Written out with one helper function only (worstWait): it is the call every request makes.
   -- Processes live on this limiter now, when the caller asks (it keeps the last answer between):
   -- every process derives its share while Redis is down the same way.
   local live = ''
@@ -233,20 +251,7 @@ if op == 'admit' then
     end
     if not force then
       if pauseUntil > now then reply[4], reply[5] = fmt(pauseUntil - now), PAUSE break end
-      -- The worst wait over the rate dimensions, relative to now (absolute ms lose precision in a
-      -- double); under 1 us (TIME's resolution) is no wait. The lead charged from a full bucket is
-      -- at most what the bucket holds beyond the request (a one-request bucket would otherwise
-      -- never admit anything; see gcra.ts).
-      local worst, dim = 0, -1
-      for i = 1, n do
-        local cost = costs[i]
-        local room = tol[i] - cost * interval[i]
-        local ahead
-        if lead < room then ahead = lead elseif room > 0 then ahead = room else ahead = 0 end
-        if tats[i] > now + ahead then ahead = tats[i] - now end
-        local wait = ahead + cost * interval[i] - tol[i]
-        if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
-      end
+      local worst, dim = worstWait(costs)
       if worst > maxWait then reply[4], reply[5] = fmt(worst), dim break end
       if wantsSlot and maxConc >= 0 and inUse >= maxConc then
         local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
@@ -401,16 +406,9 @@ end
 if op == 'wait' then
   -- A dry run: the worst wait over the rate dimensions for the costs, or the pause if longer.
   readState({})
-  local worst, dim = 0, -1
-  for i = 1, n do
-    local cost = tonumber(ARGV[rest + i - 1])
-    local room = tol[i] - cost * interval[i]
-    local ahead
-    if lead < room then ahead = lead elseif room > 0 then ahead = room else ahead = 0 end
-    if tats[i] > now + ahead then ahead = tats[i] - now end
-    local wait = ahead + cost * interval[i] - tol[i]
-    if wait > 0.001 and wait > worst then worst, dim = wait, tonumber(idx[i]) end
-  end
+  local costs = {}
+  for i = 1, n do costs[i] = tonumber(ARGV[rest + i - 1]) end
+  local worst, dim = worstWait(costs)
   local p = pausedMs()
   if p > worst then worst, dim = p, PAUSE end
   return {1, mismatch, fmt(worst), dim}

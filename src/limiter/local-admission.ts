@@ -42,8 +42,12 @@ export class LocalAdmission implements Admission, Grant {
   slotted = false;
   slot = -1;
   generation = 0;
-  /** What was admitted within the lead (unseen by the provider's figures); only with a lead. */
-  private readonly transit: TransitLog | undefined;
+  /**
+   * What was admitted within the lead (unseen by the provider's figures). From the start with a
+   * configured delay (or a careful start); otherwise from the first figures, so that a limiter
+   * that never sees any (a wrapped function, not an HTTP API) logs nothing per admission.
+   */
+  private transit: TransitLog | undefined;
   /** How long our requests may take to reach the provider, as configured or learned. */
   private readonly lead: ProviderLead;
   /** Headers with figures have been seen: leases carry what the provider's figures may lack. */
@@ -68,7 +72,7 @@ export class LocalAdmission implements Admission, Grant {
     this.table = table;
     this.options = options;
     this.lead = new ProviderLead(options.providerDelayMs, options.learnProviderDelay);
-    this.transit = this.lead.maxMs > 0 ? new TransitLog(this.lead.maxMs) : undefined;
+    this.transit = this.lead.floorMs > 0 ? new TransitLog(this.lead.maxMs) : undefined;
     this.follower = new ProviderFollower(backend, table, this.transit, { ...options, lead: this.lead });
   }
 
@@ -111,6 +115,7 @@ export class LocalAdmission implements Admission, Grant {
    */
   expectFigures(): void {
     this.awaitingFigures = true;
+    this.startTransit();
   }
 
   admitted(lease: Lease, _grant: Grant, _reply: AdmitReply, now: number): void {
@@ -142,6 +147,7 @@ export class LocalAdmission implements Admission, Grant {
     if (pauseMs > 0) this.backend.pauseUntil(now + pauseMs);
     if (!this.followsHeaders && hasFigures(state)) {
       this.followsHeaders = true;
+      this.startTransit();
       if (this.options.learnChargeRule) this.follower.chargeLearner = new ChargeLearner(this.lead);
     }
     this.lead.at(now);
@@ -217,6 +223,17 @@ export class LocalAdmission implements Admission, Grant {
   }
 
   close(): void {}
+
+  /**
+   * Starts the transit log (when a lead can be learned and none is kept yet). What was admitted
+   * before is taken as arrived: nothing said otherwise before (a configured delay of 0).
+   */
+  private startTransit(): void {
+    if (this.transit || !(this.lead.maxMs > 0)) return;
+    this.transit = new TransitLog(this.lead.maxMs);
+    this.transit.record(-Infinity, this.chargedOf);
+    this.follower.transit = this.transit;
+  }
 
   /** What had been charged per minute dimension up to the provider delay before `now` (undefined when unknown; see Lease.transitBase). */
   private transitBase(lease: Lease, now: number): Float64Array | undefined {

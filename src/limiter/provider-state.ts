@@ -109,7 +109,8 @@ export class ProviderFollower {
   constructor(
     private readonly buckets: FollowedBuckets,
     private readonly table: LimitTable,
-    private readonly transit: TransitLog | undefined,
+    /** What we admitted within the lead; set later by a limiter that starts it at its first figures. */
+    public transit: TransitLog | undefined,
     private readonly options: FollowerOptions,
   ) {}
 

@@ -240,18 +240,17 @@ export class LocalAdmission implements Admission, Grant {
     // Against the lead in force (NaN where the log no longer reaches back that far: no raise on
     // it), then against the configured delay (lease.ts).
     const base = new Float64Array(8);
-    for (let l = 0; l < 2; l++) {
-      const leadMs = l === 0 ? this.lead.at(now) : this.lead.floorMs;
-      for (let d = 0; d < 4; d++) {
-        const charged = this.backend.charged(d);
-        // This admission itself is after it, whatever the lead (a lead of 0 reads its own entry as before).
-        const own = dimensionCost(d, lease.tokens, lease.inputTokens, lease.outputTokens);
-        const logged = this.transit ? this.transit.chargedAfter(now - leadMs, d, charged) : own;
-        if (Number.isNaN(logged)) {
-          if (l === 1) return undefined;
-          base[d] = NaN;
-        } else base[4 * l + d] = charged - (logged > own ? logged : own);
-      }
+    const learnedSince = now - this.lead.at(now);
+    const floorSince = now - this.lead.floorMs;
+    for (let d = 0; d < 4; d++) {
+      const charged = this.backend.charged(d);
+      // This admission itself is after it, whatever the lead (a lead of 0 reads its own entry as before).
+      const own = dimensionCost(d, lease.tokens, lease.inputTokens, lease.outputTokens);
+      const atFloor = this.transit ? this.transit.chargedAfter(floorSince, d, charged) : own;
+      if (Number.isNaN(atFloor)) return undefined;
+      base[4 + d] = charged - (atFloor > own ? atFloor : own);
+      const learned = this.transit ? this.transit.chargedAfter(learnedSince, d, charged) : own;
+      base[d] = Number.isNaN(learned) ? NaN : charged - (learned > own ? learned : own);
     }
     return base;
   }
